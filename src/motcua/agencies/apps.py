@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AgenciesConfig(AppConfig):
+    name = "motcua.agencies"
+    label = "agencies"
+    verbose_name = _("Agency directory")
+
+    def ready(self) -> None:
+        from motcua.agencies import rules  # noqa: F401  (registers permission rules)

@@ -1,0 +1,286 @@
+"""Motcua settings. Every value comes from the environment with a default safe for the embedded run.
+
+Each variable is documented in docs/deploy.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+SRC_DIR = Path(__file__).resolve().parent.parent  # src/motcua
+BASE_DIR = SRC_DIR.parent.parent  # repository root
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+DATA_DIR = Path(env("MOTCUA_DATA_DIR", str(BASE_DIR / "var")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    configured = env("MOTCUA_SECRET_KEY")
+    if configured:
+        return configured
+    # Embedded run: a random key kept in the data directory, never a constant in the code.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(64))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("MOTCUA_DEBUG", False)
+ALLOWED_HOSTS = env_list("MOTCUA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("MOTCUA_CSRF_TRUSTED_ORIGINS")
+SITE_URL = env("MOTCUA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_htmx",
+    "django_prometheus",
+    "django_tasks",
+    "django_tasks_db",
+    "motcua.core",
+    "motcua.agencies",
+    "motcua.accounts",
+    "motcua.procedures",
+    "motcua.dossiers",
+    "motcua.web",
+]
+
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "motcua.core.middleware.RequestContextMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "motcua.web.middleware.VietnameseFirstLocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "motcua.core.middleware.RequestUserMiddleware",
+    "motcua.accounts.middleware.OfficialSecondFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+ROOT_URLCONF = "motcua.config.urls"
+WSGI_APPLICATION = "motcua.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "motcua.web.context_processors.platform",
+            ],
+        },
+    }
+]
+
+# Database: embedded SQLite in WAL mode unless DATABASE_URL names another (PostgreSQL in production).
+DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'motcua.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("MOTCUA_DB_CONN_MAX_AGE", 0))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE transactions take the write lock up front: no "database is locked" upgrades mid-transaction.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": env("MOTCUA_TEST_SQLITE_NAME", "") or None}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "motcua.accounts.backends.LockoutModelBackend",
+    "motcua.accounts.backends.OidcBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+OFFICIAL_LOGIN_REDIRECT_URL = "web:workspace"
+LOGOUT_REDIRECT_URL = "web:home"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if env_bool("MOTCUA_FAST_PASSWORD_HASHER", False):  # test suites only: scrypt is slow by design
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Login protection
+LOGIN_MAX_FAILURES = env_int("MOTCUA_LOGIN_MAX_FAILURES", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("MOTCUA_LOGIN_LOCKOUT_MINUTES", 15)
+LOGIN_RATE_PER_MINUTE = env_int("MOTCUA_LOGIN_RATE_PER_MINUTE", 20)
+OFFICIALS_REQUIRE_2FA = env_bool("MOTCUA_OFFICIALS_REQUIRE_2FA", True)
+OTP_TOTP_ISSUER = env("MOTCUA_OTP_ISSUER", "Motcua")
+
+# Sessions expire after inactivity and when the browser closes.
+SESSION_COOKIE_AGE = env_int("MOTCUA_SESSION_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("MOTCUA_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("MOTCUA_BEHIND_TLS_PROXY") else None
+SECURE_HSTS_SECONDS = env_int("MOTCUA_HSTS_SECONDS", 0)
+
+# National identity provider (OpenID Connect, authorisation-code flow), e.g. the national portal's SSO / VNeID.
+OIDC_ISSUER = env("MOTCUA_OIDC_ISSUER", "")
+OIDC_CLIENT_ID = env("MOTCUA_OIDC_CLIENT_ID", "")
+OIDC_CLIENT_SECRET = env("MOTCUA_OIDC_CLIENT_SECRET", "")
+OIDC_SCOPES = env("MOTCUA_OIDC_SCOPES", "openid profile email")
+OIDC_ACR_VALUES = env("MOTCUA_OIDC_ACR_VALUES", "")
+OIDC_TIMEOUT_SECONDS = env_int("MOTCUA_OIDC_TIMEOUT_SECONDS", 10)
+
+# Caches (rate limits, lockout counters, OIDC metadata) must be shared by every web process, or each
+# gunicorn worker would keep its own counters: a database table in the embedded run (`motcua
+# createcachetable`), Redis at scale.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "motcua_cache"}}
+if env("MOTCUA_CACHE_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("MOTCUA_CACHE_URL")}
+    }
+
+# Background tasks: Django's task API (django-tasks backport) on the database queue.
+TASKS = {
+    "default": {
+        "BACKEND": env("MOTCUA_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "notifications", "exchange"],
+    }
+}
+
+# Internationalisation: Vietnamese by default, English and French complete.
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English")), ("fr", _("French"))]
+LOCALE_PATHS = [SRC_DIR / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+FORMAT_MODULE_PATH = ["motcua.config.formats"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env("MOTCUA_STATIC_ROOT", str(DATA_DIR / "static")))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("MOTCUA_MEDIA_ROOT", str(DATA_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": env("MOTCUA_FILE_STORAGE", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env_bool("MOTCUA_MANIFEST_STATIC", True)
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("MOTCUA_UPLOAD_MEMORY_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MOTCUA_REQUEST_MAX_BYTES", 10_485_760)
+
+EMAIL_BACKEND = env("MOTCUA_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = str(DATA_DIR / "mail")
+EMAIL_HOST = env("MOTCUA_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("MOTCUA_EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = env("MOTCUA_DEFAULT_FROM_EMAIL", "motcua@localhost")
+
+# Working-day calendar (core.calendar): office hours used for deadlines counted in working hours.
+WORKDAY_MORNING = env("MOTCUA_WORKDAY_MORNING", "07:30-11:30")
+WORKDAY_AFTERNOON = env("MOTCUA_WORKDAY_AFTERNOON", "13:00-17:00")
+
+# API clients: how long a rotated-out secret keeps working, so integrators can switch without downtime.
+API_CLIENT_ROTATION_GRACE_HOURS = env_int("MOTCUA_API_CLIENT_ROTATION_GRACE_HOURS", 24)
+API_PAGE_SIZE = env_int("MOTCUA_API_PAGE_SIZE", 50)
+
+# One-stop dossiers: largest uploaded document, and public lookups (code + secret) per minute per address.
+DOSSIER_UPLOAD_MAX_BYTES = env_int("MOTCUA_DOSSIER_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+DOSSIER_LOOKUP_RATE_PER_MINUTE = env_int("MOTCUA_DOSSIER_LOOKUP_RATE_PER_MINUTE", 10)
+
+# National Public Service Portal synchronisation (DongBoHoSoMC / CapNhatTienDoHoSoMC).
+NATIONAL_PORTAL_CLIENT = env("MOTCUA_NATIONAL_PORTAL_CLIENT", "recording")
+NATIONAL_PORTAL_URL = env("MOTCUA_NATIONAL_PORTAL_URL", "")
+NATIONAL_PORTAL_TOKEN = env("MOTCUA_NATIONAL_PORTAL_TOKEN", "")
+NATIONAL_PORTAL_TIMEOUT_SECONDS = env_int("MOTCUA_NATIONAL_PORTAL_TIMEOUT_SECONDS", 10)
+# The outbox (dossiers.national_portal.outbox): attempts before giving a record up, back-off between them.
+NATIONAL_PORTAL_MAX_ATTEMPTS = env_int("MOTCUA_NATIONAL_PORTAL_MAX_ATTEMPTS", 12)
+NATIONAL_PORTAL_RETRY_BASE_SECONDS = env_int("MOTCUA_NATIONAL_PORTAL_RETRY_BASE_SECONDS", 30)
+NATIONAL_PORTAL_RETRY_MAX_SECONDS = env_int("MOTCUA_NATIONAL_PORTAL_RETRY_MAX_SECONDS", 3600)
+
+PLATFORM_NAME = env("MOTCUA_PLATFORM_NAME", "Motcua")
+
+# Prometheus metrics at /metrics are served only to these client addresses (the scraper), never to the public.
+METRICS_ALLOWED_ADDRESSES = env_list("MOTCUA_METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1")
+
+LOG_JSON = env_bool("MOTCUA_LOG_JSON", False)
+LOG_LEVEL = env("MOTCUA_LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_context": {"()": "motcua.core.logging.RequestContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": "json" if LOG_JSON else "plain",
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

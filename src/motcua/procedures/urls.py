@@ -1,0 +1,10 @@
+from django.urls import path
+
+from motcua.procedures import views
+
+app_name = "procedures"
+urlpatterns = [
+    path("", views.procedure_list, name="list"),
+    # By national code (1.001193).
+    path("<str:code>/", views.procedure_detail, name="detail"),
+]

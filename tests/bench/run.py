@@ -1,0 +1,194 @@
+"""`make bench`: measure the foundation's and the one-stop dossiers' hot paths and write docs/benchmarks.md.
+
+Runs against a throw-away database in a temporary directory (SQLite by default; set DATABASE_URL to
+measure PostgreSQL). Prints tables and rewrites the "Foundation" and "One-stop dossiers" sections of
+docs/benchmarks.md. The dossier part loads ``BENCH_DOSSIERS`` synthetic dossiers (default 1,000,000; on
+SQLite at most ``BENCH_DOSSIERS_SQLITE``, default 200,000) with ``tests.bench.dossiers``; set
+``BENCH_DOSSIERS=0`` to skip it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _setup() -> None:
+    data_dir = tempfile.mkdtemp(prefix="motcua-bench-")
+    os.environ.setdefault("MOTCUA_DATA_DIR", data_dir)
+    os.environ.setdefault("MOTCUA_MANIFEST_STATIC", "0")
+    os.environ.setdefault("MOTCUA_FAST_PASSWORD_HASHER", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.config.settings")
+    Path(data_dir, "static").mkdir()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _rate(label: str, count: int, seconds: float, unit: str) -> tuple[str, str, str]:
+    return label, f"{count / seconds:,.0f} {unit}/s", f"{seconds * 1000 / count:.3f} ms"
+
+
+def main() -> int:
+    _setup()
+    from django.test import Client
+
+    from motcua.core.audit import audit_chain_verify, audit_record
+    from motcua.core.calendar import WorkingCalendar
+    from motcua.core.context import request_context
+
+    results = []
+
+    count = 2000
+    started = time.perf_counter()
+    with request_context(request_id="bench", client_address="127.0.0.1"):
+        for i in range(count):
+            audit_record(action="bench.event", object_type="bench", object_id=str(i), after={"i": i, "name": "Hồ sơ"})
+    results.append(_rate("audit_record (one transaction each)", count, time.perf_counter() - started, "events"))
+
+    started = time.perf_counter()
+    report = audit_chain_verify()
+    assert report.intact and report.events_checked == count
+    results.append(_rate("audit_chain_verify", count, time.perf_counter() - started, "events"))
+
+    calendar = WorkingCalendar()
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+    start = dt.datetime(2026, 2, 10, 9, tzinfo=vn)
+    count = 20000
+    started = time.perf_counter()
+    for i in range(count):
+        calendar.add_working_days(start + dt.timedelta(hours=i % 500), 15)
+    results.append(_rate("add_working_days(15) across Tết", count, time.perf_counter() - started, "calls"))
+
+    count = 20000
+    started = time.perf_counter()
+    for i in range(count):
+        calendar.add_working_hours(start + dt.timedelta(minutes=i % 900), 20)
+    results.append(_rate("add_working_hours(20)", count, time.perf_counter() - started, "calls"))
+
+    client = Client()
+    count = 300
+    started = time.perf_counter()
+    for _ in range(count):
+        assert client.get("/healthz").status_code == 200
+    results.append(_rate("GET /healthz (in-process)", count, time.perf_counter() - started, "requests"))
+
+    try:
+        from motcua.agencies.services import agencies_load_demo
+
+        agencies_load_demo(actor=None)
+        count = 200
+        started = time.perf_counter()
+        for _ in range(count):
+            assert client.get("/api/v1/agencies/organisations").status_code == 200
+        results.append(
+            _rate("GET /api/v1/agencies/organisations (page 1)", count, time.perf_counter() - started, "requests")
+        )
+    except ImportError:
+        pass
+
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from django.db import connection
+
+    header = "| measurement | throughput | per operation |\n|---|---|---|\n"
+    table = header + "".join(f"| {a} | {b} | {c} |\n" for a, b, c in results)
+    section = f"## Foundation ({connection.vendor})\n"
+    text = (
+        section + "\n"
+        f"Measured {dt.date.today():%Y-%m-%d} on {_machine()}; peak RSS {peak_mib:,.0f} MiB; command `make bench`.\n\n"
+        + table
+    )
+    print(text)
+    _section_write(section, text)
+    _dossiers()
+    return 0
+
+
+def _machine() -> str:
+    from django.db import connection
+
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {connection.vendor}"
+
+
+def _dossiers() -> None:
+    """Load synthetic dossiers and time the queue, lookups, search and submissions at that size."""
+    from django.db import connection
+
+    from tests.bench.dossiers import dossiers_load, dossiers_measure
+
+    size = int(os.environ.get("BENCH_DOSSIERS", "1000000"))
+    if connection.vendor == "sqlite":
+        size = min(size, int(os.environ.get("BENCH_DOSSIERS_SQLITE", "200000")))
+    if size <= 0:
+        return
+    print(f"Loading {size:,} dossiers into {connection.vendor}...", flush=True)
+    load = dossiers_load(count=size)
+    print(f"Loaded in {load.seconds:,.0f} s ({load.dossiers / load.seconds:,.0f} rows/s, {load.method}); measuring...")
+    timings = dossiers_measure(samples=int(os.environ.get("BENCH_SAMPLES", "200")))
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    statuses = ", ".join(f"{status} {count / load.dossiers:.1%}" for status, count in load.per_status.most_common())
+    table = "| measurement | samples | p50 | p95 | notes |\n|---|---|---|---|---|\n" + "".join(
+        f"| {t.measurement} | {t.samples} | {t.p50_ms:.1f} ms | {t.p95_ms:.1f} ms | {t.note} |\n" for t in timings
+    )
+    section = f"## One-stop dossiers ({connection.vendor})\n"
+    text = (
+        section + "\n"
+        f"Measured {dt.date.today():%Y-%m-%d} on {_machine()}; peak RSS {peak_mib:,.0f} MiB; command `make bench` "
+        f"(`BENCH_DOSSIERS={size}`). {load.dossiers:,} synthetic dossiers loaded in {load.seconds:,.0f} s "
+        f"({load.method}, {load.dossiers / load.seconds:,.0f} rows/s) over {len(load.per_organisation)} processing "
+        f"organisations; statuses: {statuses}. In-process calls (no HTTP server), warm cache.\n\n" + table
+    )
+    print(text)
+    _section_write(section, text)
+
+
+def _section_write(section: str, text: str) -> None:
+    target = ROOT / "docs" / "benchmarks.md"
+    existing = target.read_text() if target.exists() else "# Benchmarks\n\n"
+    marker = section
+    if marker in existing:
+        before, after = existing.split(marker, 1)
+        rest = after.split("\n## ", 1)
+        existing = before + text + (("\n## " + rest[1]) if len(rest) > 1 else "")
+    else:
+        existing = existing.rstrip() + "\n\n" + text
+    target.write_text(existing)
+
+
+def _postgres_database_ready(url: str) -> bool:
+    """Create the benchmark database on the server if it is missing; False if no server answers."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as connection:
+            exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if exists:
+                connection.execute(f'DROP DATABASE "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        print(f"PostgreSQL not measured: {error}", file=sys.stderr)
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    if "--postgres" in sys.argv:
+        url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/motcua_bench")
+        if not _postgres_database_ready(url):
+            sys.exit(0)
+        os.environ["DATABASE_URL"] = url
+    sys.exit(main())

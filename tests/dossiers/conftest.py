@@ -1,0 +1,153 @@
+"""Fixtures of the dossier tests: the Quảng Ninh demo directory, a judicial-record procedure version,
+officials of the service centre and of the Department of Justice, and helpers that drive the services.
+
+Nothing here is autouse, so other test modules in this folder are not affected."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from motcua.agencies.models import Role
+from motcua.agencies.services import agencies_load_demo
+from motcua.core.models import AuditEvent
+from motcua.core.permissions import SYSTEM
+from motcua.dossiers import services
+from motcua.dossiers.models import Dossier, DossierEvent, DossierFile, StepRecord
+from tests.dossiers.factories import (
+    MONDAY,
+    NA_CENTRE,
+    PDF_BYTES,
+    PNG_BYTES,
+    QN_CENTRE,
+    QN_JUSTICE,
+    official_in,
+    valid_form,
+    version_create,
+)
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def english():
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def directory(db):
+    agencies_load_demo(actor=SYSTEM)
+
+
+@pytest.fixture
+def version(directory):
+    return version_create()
+
+
+@pytest.fixture
+def clerk(directory):
+    return official_in(QN_CENTRE, Role.ONE_STOP_CLERK, unit_code="TN", title="Chuyên viên Bộ phận Tiếp nhận")
+
+
+@pytest.fixture
+def specialist(directory):
+    return official_in(QN_JUSTICE, Role.SPECIALIST, title="Chuyên viên Phòng Hành chính tư pháp")
+
+
+@pytest.fixture
+def second_specialist(directory):
+    return official_in(QN_JUSTICE, Role.SPECIALIST)
+
+
+@pytest.fixture
+def unit_head(directory):
+    return official_in(QN_JUSTICE, Role.UNIT_HEAD, title="Trưởng phòng")
+
+
+@pytest.fixture
+def leader(directory):
+    return official_in(QN_JUSTICE, Role.AGENCY_LEADER, title="Phó Giám đốc Sở")
+
+
+@pytest.fixture
+def foreign_clerk(directory):
+    """A clerk of Nghệ An's service centre: another province."""
+    return official_in(NA_CENTRE, Role.ONE_STOP_CLERK, unit_code="TN")
+
+
+@pytest.fixture
+def citizen(db):
+    return UserFactory(personal_id="022190000123", full_name="Nguyễn Thị Hoa", phone="0912345678")
+
+
+@pytest.fixture
+def other_citizen(db):
+    return UserFactory()
+
+
+def upload(user, name="to-khai.pdf", content=PDF_BYTES):
+    return services.dossier_file_upload(actor=user, content=io.BytesIO(content), name=name, size=len(content))
+
+
+def submit(citizen, version, *, at=MONDAY, key="", **overrides):
+    files = overrides.pop("files", None)
+    if files is None:
+        files = [
+            services.FileRef(component_code="to_khai", upload_id=upload(citizen).pk),
+            services.FileRef(component_code="cccd", upload_id=upload(citizen, "cccd.png", PNG_BYTES).pk),
+        ]
+    return services.dossier_submit_online(
+        actor=citizen,
+        procedure_version=version,
+        form_data=overrides.pop("form_data", valid_form()),
+        files=files,
+        idempotency_key=key,
+        at=at,
+        **overrides,
+    )
+
+
+def received(citizen, version, clerk, *, at=MONDAY):
+    dossier = submit(citizen, version, at=at)
+    return services.dossier_accept(actor=clerk, dossier=dossier, at=at)
+
+
+def at_step(dossier, officials, step_code, *, at=MONDAY):
+    """Forward through the workflow, each step by the given official ({step code: user}), up to step_code."""
+    order = ["tiep_nhan", "tham_dinh", "kiem_tra", "phe_duyet"]
+    dossier.refresh_from_db()
+    while dossier.current_step_code != step_code:
+        actor = officials[dossier.current_step_code]
+        dossier = services.dossier_forward(actor=actor, dossier=dossier, at=at)
+        assert dossier.current_step_code in order
+    return dossier
+
+
+class Counts:
+    """Row counts of everything a dossier service writes, to prove a refused call wrote nothing."""
+
+    def __init__(self):
+        self.before = self.now()
+
+    @staticmethod
+    def now():
+        return {
+            "dossiers": Dossier.objects.count(),
+            "events": DossierEvent.objects.count(),
+            "steps": StepRecord.objects.count(),
+            "files": DossierFile.objects.count(),
+            "audit": AuditEvent.objects.count(),
+        }
+
+    def assert_unchanged(self):
+        assert self.now() == self.before
+
+
+def state_of(dossier):
+    """Everything about a dossier row, to compare before and after a refused action."""
+    row = Dossier.objects.values().get(pk=dossier.pk)
+    row.pop("updated_at")
+    return row
