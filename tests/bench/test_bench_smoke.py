@@ -26,8 +26,9 @@ def test_the_loader_and_the_measurements_run_on_a_small_database():
     timings = dossiers_measure(samples=5, submit_seconds=0.5)
 
     assert [timing.measurement.split(" (")[0] for timing in timings] == [
-        "queue page “all”",
+        "queue page “open”",
         "queue page “overdue”",
+        "queue page “all”",
         "lookup by code",
         "search by applicant name",
         "POST /api/v1/dossiers",

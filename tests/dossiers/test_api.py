@@ -329,8 +329,9 @@ def test_queue_views_put_overdue_first(citizen, version, clerk, specialist):
     Dossier.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(days=30))
     Dossier.objects.filter(pk=early.pk).update(due_at=timezone.now() + dt.timedelta(days=7))
     expert = signed_in(specialist)
-    codes = [item["code"] for item in expert.get(BASE, {"view": "all"}).json()["items"]]
+    codes = [item["code"] for item in expert.get(BASE, {"view": "open"}).json()["items"]]
     assert codes == [late.code, early.code]
+    assert [item["code"] for item in expert.get(BASE).json()["items"]] == codes  # "open" is the default
     overdue = expert.get(BASE, {"view": "overdue"}).json()
     assert [item["code"] for item in overdue["items"]] == [late.code] and overdue["items"][0]["is_overdue"]
     assert expert.get(BASE, {"view": "awaiting_supplement"}).json()["count"] == 0

@@ -37,6 +37,7 @@ from tests.dossiers.factories import (
     QN_CENTRE,
     QN_CONSTRUCTION,
     QN_JUSTICE,
+    at,
     judicial_record_content,
     official_in,
     version_create,
@@ -101,7 +102,7 @@ def test_queue_shows_the_officials_dossiers_overdue_first_and_nobody_elses(
     services.dossier_accept(actor=clerk, dossier=fresh)
     client = signed_in(clerk)
 
-    response = client.get(reverse("dossiers:queue"), {"view": "all"})
+    response = client.get(reverse("dossiers:queue"), {"view": "open"})
     assert response.status_code == 200
     codes = [row["dossier"].code for row in response.context["rows"]]
     assert codes == [late.code, fresh.code]
@@ -116,6 +117,25 @@ def test_queue_shows_the_officials_dossiers_overdue_first_and_nobody_elses(
     other = signed_in(foreign_clerk).get(reverse("dossiers:queue"), {"view": "all"})
     assert other.status_code == 200 and other.context["rows"] == []
     assert late.code not in other.content.decode()
+
+
+def test_open_lists_the_dossiers_in_hand_and_all_adds_the_closed_ones_newest_first(
+    citizen, version, officials, signed_in
+):
+    clerk = officials["tiep_nhan"]
+    stopped = at_step(received(citizen, version, clerk, at=at(2)), officials, "tham_dinh", at=at(2))
+    services.dossier_stop(actor=officials["phe_duyet"], dossier=stopped, reason="Người nộp đề nghị dừng", at=at(2, 10))
+    running = received(citizen, version, clerk, at=at(3))
+    fresh = submit(citizen, version, at=at(4))
+    client = signed_in(clerk)
+
+    in_hand = client.get(reverse("dossiers:queue"), {"view": "open"})
+    assert {row["dossier"].code for row in in_hand.context["rows"]} == {running.code, fresh.code}
+    assert {tab: count for tab, _label, count in in_hand.context["tabs"]}["open"] == 2
+    register = client.get(reverse("dossiers:queue"), {"view": "all"})
+    assert [row["dossier"].code for row in register.context["rows"]] == [fresh.code, running.code, stopped.code]
+    found = client.get(reverse("dossiers:queue"), {"view": "all", "q": stopped.code})
+    assert [row["dossier"].code for row in found.context["rows"]] == [stopped.code]
 
 
 def test_queue_search_without_diacritics_filters_and_htmx_partial(citizen, version, clerk, signed_in):

@@ -8,7 +8,7 @@ import pytest
 
 from motcua.core.exceptions import Conflict, InvalidState, PermissionDenied, ValidationFailed
 from motcua.core.permissions import SYSTEM
-from motcua.dossiers import services
+from motcua.dossiers import selectors, services
 from motcua.dossiers.models import DelayNotice, Dossier, DossierFile, DossierStatus, StepRecord, SupplementRequest
 from motcua.dossiers.selectors import dossier_timeliness
 from tests.dossiers.conftest import Counts, at_step, received, state_of, submit, upload
@@ -398,8 +398,16 @@ def test_the_decision_step_approves_and_the_one_stop_desk_hands_the_result_over(
     assert dossier.status == DossierStatus.FINISHED and dossier.current_step_code == "tra_ket_qua"
     with pytest.raises((InvalidState, PermissionDenied)):
         services.dossier_approve(actor=clerk, dossier=dossier, at=at(3, 12))  # a clerk never approves
+    # The result waits at the desk: it is in the clerk's own step and among the dossiers still in hand.
+    for view in ("my_step", "open", "all"):
+        assert [d.code for d in selectors.dossier_queue(user=clerk, view=view)] == [dossier.code], view
+    assert not selectors.dossier_queue(user=specialist, view="my_step").exists()
 
     dossier = services.dossier_return_result(actor=clerk, dossier=dossier, method="counter", at=at(4, 9))
     assert dossier.status == DossierStatus.RETURNED and dossier.current_step_code == ""
+    # Returned: out of the work queues, still in the register ("all").
+    assert not selectors.dossier_queue(user=clerk, view="my_step").exists()
+    assert not selectors.dossier_queue(user=clerk, view="open").exists()
+    assert [d.code for d in selectors.dossier_queue(user=clerk, view="all")] == [dossier.code]
     hand_over = StepRecord.objects.get(dossier=dossier, code="tra_ket_qua")
     assert hand_over.finished_at == at(4, 9)

@@ -65,6 +65,10 @@ OPEN_STATUSES = (
     DossierStatus.SUPPLEMENT_REQUESTED,
     DossierStatus.FINANCIAL_OBLIGATION,
 )
+# Statuses of a dossier the agency still holds: open, or finished with the result not yet handed over.
+IN_HAND_STATUSES = (*OPEN_STATUSES, DossierStatus.FINISHED)
+# Statuses with a workflow step in progress that someone has to act on.
+STEP_STATUSES = (*RUNNING_STATUSES, DossierStatus.FINISHED)
 
 
 class Channel(models.IntegerChoices):
@@ -231,6 +235,9 @@ class Dossier(BaseModel):
             models.Index(fields=["current_step_organisation", "status", "due_at"], name="dossier_step_queue"),
             models.Index(fields=["applicant", "-submitted_at"], name="dossier_applicant_list"),
             models.Index(fields=["status", "due_at"], name="dossier_status_due"),
+            # The register ("all" queue, newest first) and its count over both organisations, index-only.
+            models.Index(fields=["-submitted_at", "-code"], name="dossier_register"),
+            models.Index(fields=["receiving_organisation", "processing_organisation"], name="dossier_organisations"),
         ]
 
     def __str__(self) -> str:

@@ -51,7 +51,7 @@ class DossierCounterIn(Schema):
 
 
 class QueueFilter(Schema):
-    view: Literal["new", "my_step", "awaiting_supplement", "due_soon", "overdue", "all"] = "all"
+    view: Literal["new", "my_step", "awaiting_supplement", "due_soon", "overdue", "open", "all"] = "open"
     q: str = ""
     organisation: str = ""
     procedure: str = ""

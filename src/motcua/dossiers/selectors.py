@@ -28,7 +28,9 @@ from motcua.core.permissions import permission_require, user_can
 from motcua.dossiers.catalogue import procedure_content
 from motcua.dossiers.lookup_secret import secret_matches
 from motcua.dossiers.models import (
+    IN_HAND_STATUSES,
     RUNNING_STATUSES,
+    STEP_STATUSES,
     Dossier,
     DossierEvent,
     DossierFile,
@@ -40,7 +42,7 @@ from motcua.dossiers.timeliness import Timeliness, dossier_timeliness_compute
 from motcua.dossiers.workflow import Action, actions_from
 from motcua.procedures.models import Procedure
 
-QUEUE_VIEWS = ("new", "my_step", "awaiting_supplement", "due_soon", "overdue", "all")
+QUEUE_VIEWS = ("new", "my_step", "awaiting_supplement", "due_soon", "overdue", "open", "all")
 # A dossier is "due soon" when its appointment falls within this much office time.
 DUE_SOON_WORKING_HOURS = 8
 
@@ -88,18 +90,23 @@ def dossier_list_for_applicant(*, user: Any) -> QuerySet[Dossier]:
 def dossier_queue(
     *,
     user: Any,
-    view: str = "all",
+    view: str = "open",
     query: str = "",
     organisation: Organisation | None = None,
     procedure: Procedure | None = None,
     now: dt.datetime | None = None,
 ) -> QuerySet[Dossier]:
-    """An official's work queue: overdue first, then by appointment.
+    """An official's work queue.
 
     Views: ``new`` (submitted online, to be received), ``my_step`` (at a step the official holds, taken by
-    them or nobody), ``awaiting_supplement``, ``due_soon`` (appointment within one working day),
-    ``overdue``, ``all``. ``query`` matches the code or the applicant's name or identifier, with or
+    them or nobody, including the hand-over of a finished result), ``awaiting_supplement``, ``due_soon``
+    (appointment within one working day), ``overdue``, ``open`` (every dossier the agency still holds) and
+    ``all`` (closed ones too). The work views list overdue dossiers first, then by appointment; ``all`` is
+    the register, newest first. ``query`` matches the code or the applicant's name or identifier, with or
     without diacritics.
+
+    Every view but ``all`` is bounded by status, so the ``(organisation, status, due_at)`` indexes serve it
+    whatever the years of closed dossiers behind it (docs/benchmarks.md).
     """
     permission_require(user, "dossiers.view_queue")
     if view not in QUEUE_VIEWS:
@@ -121,7 +128,7 @@ def dossier_queue(
             if position.unit is not None:
                 unit |= Q(current_step_unit_code=position.unit.code)
             mine |= Q(current_step_organisation_id=position.organisation_id, current_step_role=position.role) & unit
-        dossiers = dossiers.filter(status__in=RUNNING_STATUSES).filter(
+        dossiers = dossiers.filter(status__in=STEP_STATUSES).filter(
             Q(assigned_to=user) | (Q(assigned_to__isnull=True) & mine)
         )
     elif view == "awaiting_supplement":
@@ -131,23 +138,24 @@ def dossier_queue(
         dossiers = dossiers.filter(status__in=RUNNING_STATUSES, due_at__gte=now, due_at__lte=cutoff)
     elif view == "overdue":
         dossiers = dossiers.filter(status__in=RUNNING_STATUSES, due_at__lt=now)
+    elif view == "open":
+        dossiers = dossiers.filter(status__in=IN_HAND_STATUSES)
     if procedure is not None:
         dossiers = dossiers.filter(procedure=procedure)
     # The search key holds the folded (lower-case) code too, so a code typed in full matches it; one
     # condition per word keeps PostgreSQL on the trigram index of search_key (migration 0002_portal_outbox).
     for term in search_terms(query):
         dossiers = dossiers.filter(search_key__contains=term)
-    return (
-        dossiers.select_related("procedure", "receiving_organisation", "processing_organisation", "assigned_to")
-        .annotate(
-            overdue_rank=Case(
-                When(Q(status__in=RUNNING_STATUSES) & Q(due_at__lt=now), then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
+    dossiers = dossiers.select_related("procedure", "receiving_organisation", "processing_organisation", "assigned_to")
+    if view == "all":
+        return dossiers.order_by("-submitted_at", "-code")
+    return dossiers.annotate(
+        overdue_rank=Case(
+            When(Q(status__in=RUNNING_STATUSES) & Q(due_at__lt=now), then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
         )
-        .order_by("overdue_rank", F("due_at").asc(nulls_last=True), "submitted_at", "code")
-    )
+    ).order_by("overdue_rank", F("due_at").asc(nulls_last=True), "submitted_at", "code")
 
 
 def dossier_history(*, user: Any, dossier: Dossier) -> QuerySet[DossierEvent]:

@@ -74,7 +74,8 @@ QUEUE_TABS = [
     ("awaiting_supplement", "Awaiting supplement"),
     ("due_soon", "Due soon"),
     ("overdue", "Overdue"),
-    ("all", "All"),
+    ("open", "In progress"),
+    ("all", "All, closed too"),
 ]
 # Errors that mean "the dossier changed since the page was drawn".
 STALE_CODES = frozenset(
@@ -112,7 +113,8 @@ def _tab_labels() -> list[tuple[str, str]]:
         "awaiting_supplement": _("Awaiting supplement"),
         "due_soon": _("Due soon"),
         "overdue": _("Overdue"),
-        "all": _("All"),
+        "open": _("In progress"),
+        "all": _("All, closed too"),
     }
     return [(view, labels[view]) for view, _label in QUEUE_TABS]
 
@@ -313,7 +315,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         tab: selectors.dossier_queue(
             user=user, view=tab, query=query, organisation=organisation, procedure=procedure, now=now
         ).count()
-        for tab in ("my_step", "new", "awaiting_supplement", "due_soon", "overdue")
+        for tab in ("my_step", "new", "awaiting_supplement", "due_soon", "overdue", "open")
     }
     base_query = request.GET.copy()
     base_query.pop("page", None)
