@@ -31,7 +31,8 @@ def test_demo_loads_agencies_and_accounts_once(settings, tmp_path):
     (position,) = position_active_list(user=clerk)
     assert position.role == Role.ONE_STOP_CLERK and position.organisation.kind == "service_centre"
     assert User.objects.get(username="quantri").is_superuser
-    assert User.objects.get(username="congdan").personal_id == "022090000123"
+    citizen = User.objects.get(username="congdan")
+    assert citizen.personal_id == "022090000123" and "Quảng Ninh" in citizen.address  # pre-fills forms
     assert User.objects.get(username="doanhnghiep").kind == User.Kind.BUSINESS
     assert audit_chain_verify().intact
 

@@ -36,6 +36,12 @@ DEMO_OFFICIALS = [
     ("quantri.qn", "Đặng Văn Long", Role.AGENCY_ADMIN, "000.00.00.H49", "Quản trị hệ thống cấp tỉnh"),
 ]
 DEMO_CITIZEN = ("congdan", "Nguyễn Văn An", "022090000123")
+# What the national identity platform would hand over, so the application forms are pre-filled.
+DEMO_CITIZEN_CONTACT = {
+    "phone": "0912345678",
+    "email": "nguyenvanan@example.vn",
+    "address": "Số 12, tổ 5, khu 3, phường Hồng Gai, tỉnh Quảng Ninh",
+}
 DEMO_BUSINESS = ("doanhnghiep", "Công ty TNHH Hạ Long Xanh", "5709876501")
 
 
@@ -76,7 +82,12 @@ class Command(BaseCommand):
                 rows.append((username, f"{Role(role).label} – {code}"))
             username, full_name, personal_id = DEMO_CITIZEN
             user_create_citizen(
-                actor=SYSTEM, username=username, full_name=full_name, personal_id=personal_id, password=password
+                actor=SYSTEM,
+                username=username,
+                full_name=full_name,
+                personal_id=personal_id,
+                password=password,
+                **DEMO_CITIZEN_CONTACT,
             )
             rows.append((username, "Citizen (công dân)"))
             username, business_name, tax_code = DEMO_BUSINESS
