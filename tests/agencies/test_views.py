@@ -1,10 +1,14 @@
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import translation
 
+from motcua.agencies import services
 from motcua.agencies.models import Organisation, Unit
 from motcua.agencies.services import agencies_load_demo
 from motcua.core.models import AuditEvent
+from motcua.core.permissions import SYSTEM
 from tests.agencies.conftest import signed_in
 from tests.factories import OfficialFactory
 
@@ -114,3 +118,22 @@ def test_admin_saves_and_deletes_through_the_services(client, demo):
     response = client.post(reverse("admin:agencies_organisation_delete", args=[finance.pk]), {"post": "yes"})
     finance.refresh_from_db()
     assert finance.is_active
+    assert not LogEntry.objects.filter(object_id=str(finance.pk), action_flag=DELETION).exists()
+
+    # A refusal of the service itself is said on the organisation's page, and the admin's log does not
+    # claim a deletion: here the organisation is already closed.
+    closed = Organisation.objects.get(code="000.00.00.G12").children.filter(children__isnull=True).first()
+    services.organisation_deactivate(actor=SYSTEM, organisation=closed)
+    response = client.post(reverse("admin:agencies_organisation_delete", args=[closed.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:agencies_organisation_change", args=[closed.pk])
+    shown = [str(message) for message in get_messages(response.wsgi_request)]
+    assert shown == ["Cơ quan này đã ngừng hoạt động."]  # the service's reason, in the admin's language
+    assert not LogEntry.objects.filter(object_id=str(closed.pk), action_flag=DELETION).exists()
+
+    # A unit with nobody in it is closed: it stays in the records, inactive, and the admin says so.
+    response = client.post(reverse("admin:agencies_unit_delete", args=[unit.pk]), {"post": "yes"})
+    assert response["Location"] == reverse("admin:agencies_unit_changelist")
+    unit.refresh_from_db()
+    assert not unit.is_active
+    assert "dữ liệu vẫn được lưu giữ" in str(list(get_messages(response.wsgi_request))[-1])

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils import timezone
 
 from motcua.agencies import services
 from motcua.agencies.models import Organisation, Position, Unit
 from motcua.core.admin_base import ServiceAdmin
-from motcua.core.exceptions import MotcuaError
 
 
 @admin.register(Organisation)
@@ -46,12 +45,9 @@ class OrganisationAdmin(ServiceAdmin):
             actor=request.user, parent=parent, **{name: value or "" for name, value in values.items()}
         )
 
-    def delete_model(self, request, obj):
+    def service_delete(self, request, obj):
         # Organisations are closed, never deleted: documents and dossiers keep referring to them.
-        try:
-            services.organisation_deactivate(actor=request.user, organisation=obj)
-        except MotcuaError as error:
-            messages.error(request, str(error.message))
+        services.organisation_deactivate(actor=request.user, organisation=obj)
 
 
 @admin.register(Unit)
@@ -78,11 +74,8 @@ class UnitAdmin(ServiceAdmin):
             parent=data.get("parent"),
         )
 
-    def delete_model(self, request, obj):
-        try:
-            services.unit_update(actor=request.user, unit=obj, data={"is_active": False})
-        except MotcuaError as error:
-            messages.error(request, str(error.message))
+    def service_delete(self, request, obj):
+        services.unit_update(actor=request.user, unit=obj, data={"is_active": False})
 
 
 @admin.register(Position)
@@ -116,8 +109,5 @@ class PositionAdmin(ServiceAdmin):
             valid_until=data.get("valid_until"),
         )
 
-    def delete_model(self, request, obj):
-        try:
-            services.position_end(actor=request.user, position=obj)
-        except MotcuaError as error:
-            messages.error(request, str(error.message))
+    def service_delete(self, request, obj):
+        services.position_end(actor=request.user, position=obj)

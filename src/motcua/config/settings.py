@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "motcua.core",
     "motcua.agencies",
     "motcua.accounts",
+    "motcua.signatures",
     "motcua.procedures",
     "motcua.dossiers",
     "motcua.web",

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from motcua.core.exceptions import MotcuaError
 
@@ -57,3 +61,27 @@ class ServiceAdmin(admin.ModelAdmin):
 
     def service_save(self, request, obj, form, change):  # pragma: no cover - defined by subclasses
         raise NotImplementedError
+
+    # Deleting goes through a service too (rows are usually closed, not removed). A refusal rolls back the
+    # admin's own log entry and shows the service's reason on the object's page instead of "deleted".
+
+    def service_delete(self, request, obj):  # pragma: no cover - defined by subclasses that allow deleting
+        raise NotImplementedError
+
+    def delete_model(self, request, obj):
+        try:
+            self.service_delete(request, obj)
+        except MotcuaError as error:
+            transaction.set_rollback(True)  # the change-log entry Django wrote just before
+            request._motcua_delete_refused = str(error.message)
+
+    def response_delete(self, request, obj_display, obj_id):
+        refusal = getattr(request, "_motcua_delete_refused", None)
+        if refusal is None:
+            done = _("“%(object)s” was closed; it stays in the records.") % {"object": obj_display}
+            self.message_user(request, done, messages.SUCCESS)
+            opts = self.opts
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        self.message_user(request, refusal, messages.ERROR)
+        opts = self.opts
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj_id]))
