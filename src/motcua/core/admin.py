@@ -38,5 +38,7 @@ class CalendarDayAdmin(ServiceAdmin):
             actor=request.user, date=date, kind=form.cleaned_data["kind"], reason=form.cleaned_data["reason"]
         )
 
-    def delete_model(self, request, obj):
+    closes_instead_of_deleting = False
+
+    def service_delete(self, request, obj):
         calendar_day_delete(actor=request.user, date=obj.date)

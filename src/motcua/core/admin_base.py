@@ -65,6 +65,9 @@ class ServiceAdmin(admin.ModelAdmin):
     # Deleting goes through a service too (rows are usually closed, not removed). A refusal rolls back the
     # admin's own log entry and shows the service's reason on the object's page instead of "deleted".
 
+    # False where the service really deletes the row (Django's own "deleted" message is then right).
+    closes_instead_of_deleting = True
+
     def service_delete(self, request, obj):  # pragma: no cover - defined by subclasses that allow deleting
         raise NotImplementedError
 
@@ -77,6 +80,8 @@ class ServiceAdmin(admin.ModelAdmin):
 
     def response_delete(self, request, obj_display, obj_id):
         refusal = getattr(request, "_motcua_delete_refused", None)
+        if refusal is None and not self.closes_instead_of_deleting:
+            return super().response_delete(request, obj_display, obj_id)
         if refusal is None:
             done = _("“%(object)s” was closed; it stays in the records.") % {"object": obj_display}
             self.message_user(request, done, messages.SUCCESS)
