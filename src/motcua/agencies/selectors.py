@@ -35,6 +35,17 @@ def position_active_list(*, user: Any, on: dt.date | None = None) -> QuerySet[Po
     )
 
 
+def position_active_all(*, on: dt.date | None = None) -> QuerySet[Position]:
+    """Every position held on a day (today by default) by an active user: for system tasks that act on all
+    officials (issuing their certificates, say), never for a person's request."""
+    day = on or timezone.localdate()
+    return (
+        Position.objects.filter(valid_from__lte=day, user__is_active=True)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .select_related("user", "organisation", "unit")
+    )
+
+
 def user_has_role(*, user: Any, role: str) -> bool:
     return position_active_list(user=user).filter(role=role).exists()
 

@@ -57,6 +57,10 @@ DEBUG = env_bool("MOTCUA_DEBUG", False)
 ALLOWED_HOSTS = env_list("MOTCUA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("MOTCUA_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("MOTCUA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Development PKI (`motcua pki init`): where its keys and certificates live, and the base URL that its
+# certificates name for CRLs, OCSP and CA certificates (this deployment's /pki/ endpoints).
+PKI_DIR = Path(env("MOTCUA_PKI_DIR", str(DATA_DIR / "pki")))
+PKI_BASE_URL = env("MOTCUA_PKI_BASE_URL", SITE_URL).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

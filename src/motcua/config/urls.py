@@ -20,6 +20,7 @@ urlpatterns = [
     path("agencies/", include("motcua.agencies.urls")),
     path("procedures/", include("motcua.procedures.urls")),
     path("dossiers/", include("motcua.dossiers.urls")),
+    path("pki/", include("motcua.signatures.urls")),
     path("", include("motcua.web.urls")),
 ]
 if settings.DEBUG:
