@@ -1,6 +1,6 @@
 """XML-DSig: safe parsing, signing, and verification against real certificates and an independent validator.
 
-The certificates are made here, in memory, with ``cryptography`` (a root CA, an intermediate CA and signers),
+The certificates are made in memory (tests/signatures/certificates.py: a root CA, an intermediate CA and signers),
 so these tests do not depend on the development PKI.
 """
 
@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from motcua.signatures.reports import Status
@@ -32,103 +31,44 @@ from motcua.signatures.xml import (
     xml_verify,
     xml_verify_signed_content,
 )
+from tests.signatures.certificates import NOW, SIGNING, Identity, PrivateKey, crl, issue, name, rsa_key
 
-NOW = dt.datetime.now(dt.UTC)
 DS = f"{{{DS_NAMESPACE}}}"
 EDXML_NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
-
-Key = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-
-
-@dataclass
-class Issued:
-    key: Key
-    certificate: x509.Certificate
-
-
-def _name(common_name: str, organisation: str = "Motcua Test") -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-
-
-def _rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def _issue(
     common_name: str,
     *,
-    issuer: Issued | None,
-    key: Key | None = None,
+    issuer: Identity | None,
+    key: PrivateKey | None = None,
     is_ca: bool = False,
     not_before: dt.datetime | None = None,
     not_after: dt.datetime | None = None,
-    digital_signature: bool = True,
-    non_repudiation: bool = True,
-    key_encipherment: bool = False,
-) -> Issued:
-    key = key or _rsa_key()
-    subject = _name(common_name)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer.certificate.subject if issuer else subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before or NOW - dt.timedelta(days=30))
-        .not_valid_after(not_after or NOW + dt.timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    usages: frozenset[str] = SIGNING,
+) -> Identity:
+    """RSA by default here: the XML tests cover RSA-SHA256 first and ECDSA with an explicit key."""
+    return issue(
+        name(common_name, "Motcua Test"),
+        issuer,
+        ca=is_ca,
+        key=key or rsa_key(),
+        key_usage=() if is_ca else usages,
+        not_before=not_before,
+        not_after=not_after,
     )
-    if is_ca:
-        usage = x509.KeyUsage(
-            digital_signature=False,
-            content_commitment=False,
-            key_encipherment=False,
-            data_encipherment=False,
-            key_agreement=False,
-            key_cert_sign=True,
-            crl_sign=True,
-            encipher_only=False,
-            decipher_only=False,
-        )
-    else:
-        usage = x509.KeyUsage(
-            digital_signature=digital_signature,
-            content_commitment=non_repudiation,
-            key_encipherment=key_encipherment,
-            data_encipherment=False,
-            key_agreement=False,
-            key_cert_sign=False,
-            crl_sign=False,
-            encipher_only=False,
-            decipher_only=False,
-        )
-    builder = builder.add_extension(usage, critical=True)
-    if issuer is not None:
-        builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.certificate.public_key()),  # type: ignore[arg-type]
-            critical=False,
-        )
-    signing_key = issuer.key if issuer else key
-    return Issued(key=key, certificate=builder.sign(signing_key, hashes.SHA256()))
 
 
 @dataclass
 class Pki:
-    root: Issued
-    intermediate: Issued
-    signer: Issued
-    ecdsa_signer: Issued
-    wrong_usage: Issued
-    expired: Issued
-    other_root: Issued
-    stranger: Issued
+    root: Identity
+    intermediate: Identity
+    signer: Identity
+    ecdsa_signer: Identity
+    wrong_usage: Identity
+    expired: Identity
+    other_root: Identity
+    stranger: Identity
 
 
 @pytest.fixture(scope="module")
@@ -141,9 +81,7 @@ def pki() -> Pki:
         intermediate=intermediate,
         signer=_issue("Nguyễn Văn An", issuer=root),
         ecdsa_signer=_issue("Trần Thị Bình", issuer=intermediate, key=ec.generate_private_key(ec.SECP256R1())),
-        wrong_usage=_issue(
-            "Encryption Only", issuer=root, digital_signature=False, non_repudiation=False, key_encipherment=True
-        ),
+        wrong_usage=_issue("Encryption Only", issuer=root, usages=frozenset({"key_encipherment"})),
         expired=_issue(
             "Lê Văn Cũ",
             issuer=root,
@@ -176,7 +114,7 @@ EDXML = f"""<?xml version="1.0" encoding="UTF-8"?>
 </edXML:edXML>""".encode()
 
 
-def _sign(document: bytes, issued: Issued, **kwargs: object) -> bytes:
+def _sign(document: bytes, issued: Identity, **kwargs: object) -> bytes:
     return xml_sign(document, key=issued.key, certificate=issued.certificate, **kwargs)  # type: ignore[arg-type]
 
 
@@ -480,33 +418,11 @@ def test_wrong_key_usage(pki: Pki) -> None:
     assert _codes(report.signatures[0].reasons) == {"wrong_key_usage"}
 
 
-def _crl(issuer: Issued, revoked: list[x509.Certificate]) -> x509.CertificateRevocationList:
-    builder = (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(issuer.certificate.subject)
-        .last_update(NOW - dt.timedelta(days=1))
-        .next_update(NOW + dt.timedelta(days=7))
-        .add_extension(x509.CRLNumber(1), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.certificate.public_key()),  # type: ignore[arg-type]
-            critical=False,
-        )
-    )
-    for certificate in revoked:
-        builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder()
-            .serial_number(certificate.serial_number)
-            .revocation_date(NOW - dt.timedelta(days=2))
-            .build()
-        )
-    return builder.sign(issuer.key, hashes.SHA256())  # type: ignore[arg-type]
-
-
 def test_revoked_certificate_is_invalid_and_a_clean_crl_keeps_it_valid(pki: Pki) -> None:
     signed = _sign(DOCUMENT, pki.signer)
 
-    revoked = xml_verify(signed, trust_roots=[pki.root.certificate], crls=[_crl(pki.root, [pki.signer.certificate])])
-    clean = xml_verify(signed, trust_roots=[pki.root.certificate], crls=[_crl(pki.root, [])])
+    revoked = xml_verify(signed, trust_roots=[pki.root.certificate], crls=[crl(pki.root, [pki.signer.certificate])])
+    clean = xml_verify(signed, trust_roots=[pki.root.certificate], crls=[crl(pki.root, [])])
 
     assert revoked.status == Status.INVALID
     assert _codes(revoked.signatures[0].reasons) == {"revoked"}
@@ -516,7 +432,7 @@ def test_revoked_certificate_is_invalid_and_a_clean_crl_keeps_it_valid(pki: Pki)
 def test_revocation_unknown_when_revocation_data_does_not_cover_the_signer(pki: Pki) -> None:
     # A CRL is given (so revocation must be proven) but it comes from another CA.
     signed = _sign(DOCUMENT, pki.signer)
-    report = xml_verify(signed, trust_roots=[pki.root.certificate], crls=[_crl(pki.other_root, [])])
+    report = xml_verify(signed, trust_roots=[pki.root.certificate], crls=[crl(pki.other_root, [])])
 
     assert report.status == Status.INDETERMINATE
     assert _codes(report.signatures[0].reasons) == {"revocation_unknown"}

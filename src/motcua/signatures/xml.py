@@ -23,16 +23,14 @@ original document.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import concurrent.futures
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -50,6 +48,7 @@ from signxml.signer import XMLSigner
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
 from motcua.core.exceptions import ValidationFailed
+from motcua.signatures.coroutines import coroutine_run
 from motcua.signatures.reports import FileReport, Reason, SignatureReport, Status
 
 __all__ = [
@@ -100,8 +99,6 @@ _ACCEPTED_TRANSFORMS = frozenset(
 _DOCTYPE_MARKERS = tuple(
     "<!DOCTYPE".encode(encoding) for encoding in ("ascii", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 )
-
-_T = TypeVar("_T")
 
 
 class XmlRejected(ValidationFailed):
@@ -614,16 +611,6 @@ def _verify_cryptography(
     return result.signed_xml
 
 
-def _run(coroutine: Coroutine[Any, Any, _T]) -> _T:
-    """Run pyhanko-certvalidator's async API from sync code, also when an event loop is already running here."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
 def _to_asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
 
@@ -649,7 +636,7 @@ def _verify_certificate(signer: x509.Certificate, embedded: list[x509.Certificat
         raise unknown_issuer  # self-signed: pyhanko-certvalidator reports it as a bad certificate instead
     validator = CertificateValidator(_to_asn1(signer), validation_context=validation_context)
     try:
-        _run(validator.async_validate_path())
+        coroutine_run(validator.async_validate_path())
     except certvalidator_errors.PathBuildingError as error:
         raise unknown_issuer from error
     except certvalidator_errors.RevokedError as error:
