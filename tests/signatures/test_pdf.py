@@ -6,6 +6,8 @@ a TSA, an expired certificate, one not meant for signing) so it does not depend 
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import io
 import re
@@ -25,12 +27,13 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from motcua.core.exceptions import ValidationFailed
 from motcua.dossiers.documents.fonts import static_font_files
+from motcua.signatures.coroutines import coroutine_run
 from motcua.signatures.pdf import StampText, pdf_sign, pdf_verify
 from motcua.signatures.reports import FileReport, Status
 from tests.signatures.certificates import NOW, SIGNING, Identity, crl, issue, name, rsa_key
@@ -282,7 +285,11 @@ def test_pyhanko_validation_agrees(pki: Pki, document: bytes) -> None:
 
     reader = PdfFileReader(io.BytesIO(signed))
     statuses = [
-        validate_pdf_signature(embedded, signer_validation_context=ValidationContext(trust_roots=[pki.root.asn1]))
+        coroutine_run(  # pyHanko's async API: a browser test may leave an event loop running in this worker
+            async_validate_pdf_signature(
+                embedded, signer_validation_context=ValidationContext(trust_roots=[pki.root.asn1])
+            )
+        )
         for embedded in reader.embedded_signatures
     ]
     assert len(statuses) == 2
@@ -444,7 +451,8 @@ def test_certificate_not_meant_for_signing(pki: Pki, document: bytes) -> None:
     metadata = signers.PdfSignatureMetadata(
         field_name="Leader", subfilter=fields.SigSeedSubFilter.PADES, signer_key_usage=set()
     )
-    signed = signers.PdfSigner(metadata, signer=pki.signer(pki.encryption_only)).sign_pdf(writer).getvalue()
+    pdf_signer = signers.PdfSigner(metadata, signer=pki.signer(pki.encryption_only))
+    signed = coroutine_run(pdf_signer.async_sign_pdf(writer)).getvalue()
     report = _verify(pki, signed)
 
     assert report.status == Status.INVALID
@@ -510,3 +518,13 @@ def test_garbage_and_empty_input(pki: Pki) -> None:
         report = _verify(pki, data)
         assert report.status == Status.INVALID
         assert report.errors
+
+
+def test_signing_and_verifying_work_inside_a_running_event_loop(pki: Pki, document: bytes) -> None:
+    # As in an async view: pyHanko's sync wrappers would call asyncio.run inside the running loop and fail.
+    async def sign_and_verify() -> Status:
+        signed = pdf_sign(document, signer=pki.signer(pki.leader), field_name="Leader", stamp=LEADER_STAMP)
+        return _verify(pki, signed).status
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(asyncio.run, sign_and_verify()).result() == Status.VALID

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import copy
 import datetime as dt
 import shutil
@@ -374,7 +375,9 @@ def test_verification_works_inside_a_running_event_loop(pki: Pki) -> None:
     async def verify_in_loop() -> Status:
         return xml_verify(signed, trust_roots=[pki.root.certificate]).status
 
-    assert asyncio.run(verify_in_loop()) == Status.VALID
+    # In a thread of its own, so the loop this test starts is the one running (a browser test may hold one here).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(asyncio.run, verify_in_loop()).result() == Status.VALID
 
 
 # --- certificates --------------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.general import UnacceptableSignerError
 from pyhanko.sign.timestamps import TimeStamper
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -367,7 +367,11 @@ def pdf_sign(
         new_field_spec=field_spec,
     )
     try:
-        output = pdf_signer.sign_pdf(writer, appearance_text_params=appearance_text_params, in_place=False)
+        # The async API through coroutine_run: pyHanko's sync wrappers call asyncio.run, which fails when an
+        # event loop already runs in this thread (an async view, a browser driver in the same process).
+        output = coroutine_run(
+            pdf_signer.async_sign_pdf(writer, appearance_text_params=appearance_text_params, in_place=False)
+        )
     except UnacceptableSignerError as error:
         raise ValidationFailed(
             _("This certificate may not be used to sign documents."), code="signer_not_acceptable"
@@ -499,11 +503,13 @@ _INVALID_CODES = {
 
 
 def _validate(embedded: EmbeddedPdfSignature, trust: _Trust, moment: dt.datetime | None) -> PdfSignatureStatus:
-    return validate_pdf_signature(
-        embedded,
-        signer_validation_context=trust.context(moment),
-        ts_validation_context=trust.context(),
-        key_usage_settings=_SIGNING_KEY_USAGE,
+    return coroutine_run(
+        async_validate_pdf_signature(
+            embedded,
+            signer_validation_context=trust.context(moment),
+            ts_validation_context=trust.context(),
+            key_usage_settings=_SIGNING_KEY_USAGE,
+        )
     )
 
 
