@@ -50,6 +50,8 @@ def _call(action, dossier):
             **common, content=io.BytesIO(PDF_BYTES), name="kq.pdf"
         ),
         Action.RETURN_RESULT: lambda: services.dossier_return_result(**common, method="counter"),
+        Action.SIGN_RESULT: lambda: services.dossier_result_sign(**common, pin="123456"),
+        Action.SEAL_RESULT: lambda: services.dossier_result_seal(**common, pin="123456"),
         Action.WITHDRAW: lambda: services.dossier_withdraw(**common),
     }
     return calls[action]()

@@ -58,3 +58,88 @@ def openssl(*arguments: str, input_bytes: bytes | None = None) -> subprocess.Com
     binary = shutil.which("openssl")
     assert binary, "openssl is needed for these tests"
     return subprocess.run([binary, *arguments], input=input_bytes, capture_output=True, timeout=60, check=False)
+
+
+# --- signing keys (tests of signatures.keys and `motcua sign`) ------------------------------------------------
+
+SIGNING_PIN = "246810"
+
+
+@pytest.fixture
+def seal_key(agency_seal: CertifiedKey):
+    """The agency seal's key, stored encrypted under ``SIGNING_PIN``."""
+    from motcua.signatures.keys import signing_key_create_software
+
+    row = Certificate.objects.get(serial_number=agency_seal.serial_number)
+    return signing_key_create_software(certificate_row=row, private_key=agency_seal.private_key, pin=SIGNING_PIN)
+
+
+def simple_pdf(title: str = "Quyết định cấp phép") -> bytes:
+    """A one-page PDF in Vietnamese, made with fpdf2 and the platform's Noto Sans."""
+    from fpdf import FPDF
+
+    from motcua.dossiers.documents.fonts import static_font_files
+
+    pdf = FPDF()
+    pdf.set_title(title)
+    pdf.add_font("NotoSans", "", str(static_font_files()[""]))
+    pdf.add_page()
+    pdf.set_font("NotoSans", size=13)
+    pdf.multi_cell(0, 8, f"CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM\n{title}", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def pdfsig(directory, data: bytes, trusted_pem: bytes) -> str:
+    """poppler's pdfsig on ``data``, with ``trusted_pem`` (a root CA) trusted in a fresh NSS database."""
+    database = directory / "nss"
+    database.mkdir(exist_ok=True)
+    (directory / "trusted-root.pem").write_bytes(trusted_pem)
+    subprocess.run(["certutil", "-N", "--empty-password", "-d", f"sql:{database}"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "certutil",
+            "-A",
+            "-n",
+            "root",
+            "-t",
+            "C,C,C",
+            "-i",
+            str(directory / "trusted-root.pem"),
+            "-d",
+            f"sql:{database}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    signed = directory / "pdfsig-input.pdf"
+    signed.write_bytes(data)
+    result = subprocess.run(
+        ["pdfsig", "-nssdir", f"sql:{database}", str(signed)], capture_output=True, text=True, timeout=60, check=False
+    )
+    return result.stdout + result.stderr
+
+
+def xmlsec1_verify(directory, data: bytes, trusted_pem: bytes) -> subprocess.CompletedProcess[str]:
+    """``xmlsec1 --verify --trusted-pem root.pem`` on ``data``: the exit code and output say whether it passed."""
+    document = directory / "xmlsec1-input.xml"
+    document.write_bytes(data)
+    root = directory / "xmlsec1-root.pem"
+    root.write_bytes(trusted_pem)
+    return subprocess.run(
+        ["xmlsec1", "--verify", "--enabled-key-data", "x509", "--trusted-pem", str(root), str(document)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def pki_served(dev_pki: DevPki, live_server, settings) -> DevPki:
+    """The dev PKI with the certificates issued from now on naming this test's live server for OCSP and CRLs.
+
+    pdfsig (NSS) asks the OCSP responder named in a certificate; with this fixture it is Motcua's own, served
+    by ``live_server``. Needs ``django_db(transaction=True)`` so that the server's connection sees the rows.
+    """
+    settings.PKI_BASE_URL = live_server.url
+    return dev_pki

@@ -16,11 +16,12 @@ from django.core.management.base import CommandError
 
 from motcua.core.exceptions import InvalidState, NotFound, ValidationFailed
 from motcua.core.models import AuditEvent
-from motcua.signatures.models import Certificate
+from motcua.core.permissions import SYSTEM
+from motcua.signatures.keys import signing_key_unlock
+from motcua.signatures.models import Certificate, SigningKey
 from motcua.signatures.services import (
     certificate_fingerprint,
     certificate_issue,
-    certificate_key_load,
     certificate_revoke,
     crl_build,
     pki_load,
@@ -143,18 +144,29 @@ def test_urls_in_new_certificates_follow_the_base_url_setting(dev_pki, settings)
     assert points[0].full_name[0].value == "https://motcua.hue.gov.vn/pki/crl/issuing-ca.crl"
 
 
-def test_keys_are_private_to_the_owner_and_the_pki_loads_back(dev_pki, agency_seal, tmp_path):
-    keys = list(dev_pki.directory.glob("*.key.pem")) + list((dev_pki.directory / "issued").glob("*.key.pem"))
-    assert len(keys) >= 5
+def test_keys_are_private_to_the_owner_and_the_pki_loads_back(dev_pki, tmp_path):
+    keys = list(dev_pki.directory.glob("*.key.pem"))
+    assert len(keys) == 4  # root, issuing CA, TSA, OCSP responder
     for key in keys:
         assert stat.S_IMODE(key.stat().st_mode) == 0o600, key
     loaded = pki_load(directory=dev_pki.directory)
     for name in ("root", "issuing", "tsa", "ocsp"):
         assert getattr(loaded, name).certificate == getattr(dev_pki, name).certificate
-    again = certificate_key_load(pki=loaded, serial_number=agency_seal.serial_number.upper())
-    assert again.private_key.private_numbers() == agency_seal.private_key.private_numbers()
     with pytest.raises(NotFound):
         pki_load(directory=tmp_path / "nothing-here")
+
+
+def test_issued_keys_are_kept_encrypted_under_the_pin_never_in_files(dev_pki):
+    certified = certificate_issue(pki=dev_pki, kind=Certificate.Kind.AGENCY_SEAL, common_name="Sở Nội vụ", pin="135790")
+    assert not (dev_pki.directory / "issued").exists()
+    key = SigningKey.objects.get(certificate__serial_number=certified.serial_number)
+    assert key.storage == SigningKey.Storage.SOFTWARE
+    assert certified.private_key_pem() not in bytes(key.encrypted_key)
+    again = signing_key_unlock(signing_key=key, pin="135790", actor=SYSTEM)
+    assert again.private_key.private_numbers() == certified.private_key.private_numbers()
+    # Without a PIN the key is only handed back (tests, keys put on a token): nothing is stored.
+    bare = certificate_issue(pki=dev_pki, kind=Certificate.Kind.PERSONAL, common_name="Trần Văn Bình")
+    assert not SigningKey.objects.filter(certificate__serial_number=bare.serial_number).exists()
 
 
 def test_revocation_appears_in_the_crl_and_openssl_refuses_the_certificate(dev_pki, agency_seal, client, tmp_path):
@@ -229,15 +241,18 @@ def test_endpoints_say_not_found_before_the_pki_exists(client, settings, tmp_pat
     assert client.get("/pki/crl/issuing-ca.crl").status_code == 404
 
 
-def test_pki_command_init_is_idempotent_and_issues_for_the_directory(settings, tmp_path):
+def test_pki_command_init_is_idempotent_and_issues_for_the_directory(settings, tmp_path, monkeypatch):
     settings.PKI_DIR = str(tmp_path / "pki")
     organisation = OrganisationFactory(code="000.00.20.H49", name="Trung tâm Phục vụ hành chính công tỉnh Quảng Ninh")
     OrganisationFactory(code="000.00.21.H49", name="Cơ quan đã giải thể", is_active=False)
     position = PositionFactory(organisation=organisation, title="Giám đốc", user__full_name="Lê Văn Cường")
     PositionFactory(organisation=organisation, title="")  # no job title: no personal certificate
 
+    monkeypatch.delenv("MOTCUA_DEMO_SIGNING_PIN", raising=False)
+    with pytest.raises(CommandError, match="PIN"):
+        call_command("pki", "init", "--ca-key-size", "2048", stdout=StringIO())
     out = StringIO()
-    call_command("pki", "init", "--ca-key-size", "2048", stdout=out)
+    call_command("pki", "init", "--ca-key-size", "2048", "--pin", "135790", stdout=out)
     assert "created" in out.getvalue()
     seals = Certificate.objects.filter(kind=Certificate.Kind.AGENCY_SEAL)
     assert [(row.organisation_code, row.subject_common_name) for row in seals] == [
@@ -251,8 +266,15 @@ def test_pki_command_init_is_idempotent_and_issues_for_the_directory(settings, t
     root_before = (tmp_path / "pki" / "root-ca.pem").read_bytes()
     count = Certificate.objects.count()
     assert count == 6  # root, issuing, TSA, OCSP, one seal, one personal
+    keys = SigningKey.objects.select_related("certificate")
+    assert sorted(key.certificate.kind for key in keys) == [Certificate.Kind.AGENCY_SEAL, Certificate.Kind.PERSONAL]
+    assert signing_key_unlock(signing_key=keys.get(certificate=personal), pin="135790", actor=position.user)
+    # One PIN for the whole run: one scrypt derivation (one salt), a nonce of its own for every key.
+    derivations = [key.key_derivation for key in keys]
+    assert len({item["salt"] for item in derivations}) == 1 and len({item["nonce"] for item in derivations}) == 2
 
     out = StringIO()
+    monkeypatch.setenv("MOTCUA_DEMO_SIGNING_PIN", "135790")
     call_command("pki", "init", stdout=out)
     assert "already present" in out.getvalue() and "issued 0 agency seals and 0 personal" in out.getvalue()
     assert (tmp_path / "pki" / "root-ca.pem").read_bytes() == root_before
@@ -272,6 +294,7 @@ def test_pki_command_init_is_idempotent_and_issues_for_the_directory(settings, t
     call_command("pki", "init", "--force", "--ca-key-size", "2048", "--no-directory", stdout=StringIO())
     assert (tmp_path / "pki" / "root-ca.pem").read_bytes() != root_before
     assert Certificate.objects.count() == 4
+    assert not SigningKey.objects.exists()
 
 
 def test_long_vietnamese_names_are_cut_to_the_x520_bound_on_a_letter(dev_pki):

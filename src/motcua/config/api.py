@@ -16,6 +16,7 @@ from motcua.core.api import router as core_router
 from motcua.core.exceptions import MotcuaError, validation_details
 from motcua.dossiers.api import router as dossiers_router
 from motcua.procedures.api import router as procedures_router
+from motcua.signatures.api import router as signatures_router
 
 api = NinjaAPI(
     title="Motcua API",
@@ -104,3 +105,4 @@ api.add_router("/agencies", agencies_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/procedures", procedures_router, tags=["procedures"])
 api.add_router("/dossiers", dossiers_router, tags=["dossiers"])
+api.add_router("/signatures", signatures_router, tags=["signatures"])

@@ -61,6 +61,16 @@ SITE_URL = env("MOTCUA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # certificates name for CRLs, OCSP and CA certificates (this deployment's /pki/ endpoints).
 PKI_DIR = Path(env("MOTCUA_PKI_DIR", str(DATA_DIR / "pki")))
 PKI_BASE_URL = env("MOTCUA_PKI_BASE_URL", SITE_URL).rstrip("/")
+# RFC 3161 time-stamping authority for signatures (PAdES B-T and later); empty: the development PKI's own TSA,
+# called in-process.
+TSA_URL = env("MOTCUA_TSA_URL", "").strip()
+# Verifying signatures (signatures.verification): the CA certificates trusted (PEM files, each may hold several:
+# the national root CA, licensed CAs), whether the development PKI's root is trusted too (turn it off in
+# production), the largest document checked, and public verifications per minute per client address.
+TRUST_ANCHORS = env_list("MOTCUA_TRUST_ANCHORS")
+TRUST_DEV_PKI = env_bool("MOTCUA_TRUST_DEV_PKI", True)
+VERIFY_MAX_BYTES = env_int("MOTCUA_VERIFY_MAX_BYTES", 20 * 1024 * 1024)
+VERIFY_RATE_PER_MINUTE = env_int("MOTCUA_VERIFY_RATE_PER_MINUTE", 30)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

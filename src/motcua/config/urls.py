@@ -21,6 +21,7 @@ urlpatterns = [
     path("procedures/", include("motcua.procedures.urls")),
     path("dossiers/", include("motcua.dossiers.urls")),
     path("pki/", include("motcua.signatures.urls")),
+    path("verify/", include("motcua.signatures.urls_public")),
     path("", include("motcua.web.urls")),
 ]
 if settings.DEBUG:

@@ -44,6 +44,7 @@ from motcua.dossiers.schemas import (
     OpinionRequestIn,
     PaymentIn,
     PaymentRequestIn,
+    PinIn,
     PublicLookupOut,
     QueueFilter,
     ReasonIn,
@@ -366,13 +367,35 @@ def action_stop(request: HttpRequest, code: str, payload: ReasonIn) -> Any:
 
 @router.post("/{code}/actions/approve", response=DossierDetailOut, summary="Approve (last step)")
 def action_approve(request: HttpRequest, code: str, payload: ApproveIn) -> Any:
-    dossier = services.dossier_approve(
-        actor=_user(request),
-        dossier=_dossier(request, code),
-        result=payload.result,
-        note=payload.note,
-        expected_step=_step(payload),
-    )
+    if payload.pin:
+        dossier = services.dossier_approve_and_sign(
+            actor=_user(request),
+            dossier=_dossier(request, code),
+            pin=payload.pin,
+            result=payload.result,
+            note=payload.note,
+            expected_step=_step(payload),
+        )
+    else:
+        dossier = services.dossier_approve(
+            actor=_user(request),
+            dossier=_dossier(request, code),
+            result=payload.result,
+            note=payload.note,
+            expected_step=_step(payload),
+        )
+    return _detail(request, dossier)
+
+
+@router.post("/{code}/actions/sign_result", response=DossierDetailOut, summary="Sign the result document")
+def action_sign_result(request: HttpRequest, code: str, payload: PinIn) -> Any:
+    dossier = services.dossier_result_sign(actor=_user(request), dossier=_dossier(request, code), pin=payload.pin)
+    return _detail(request, dossier)
+
+
+@router.post("/{code}/actions/seal_result", response=DossierDetailOut, summary="Apply the agency seal")
+def action_seal_result(request: HttpRequest, code: str, payload: PinIn) -> Any:
+    dossier = services.dossier_result_seal(actor=_user(request), dossier=_dossier(request, code), pin=payload.pin)
     return _detail(request, dossier)
 
 

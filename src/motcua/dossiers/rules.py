@@ -23,6 +23,9 @@ DOSSIER_ROLES = frozenset(
     {Role.ONE_STOP_CLERK, Role.SPECIALIST, Role.UNIT_HEAD, Role.AGENCY_LEADER, Role.DOCUMENT_CLERK}
 )
 OPINION_ROLES = frozenset({Role.SPECIALIST, Role.UNIT_HEAD, Role.AGENCY_LEADER})
+# Who may approve at a decision step, and so sign the result; who keeps the agency's seal.
+APPROVER_ROLES = frozenset({Role.UNIT_HEAD, Role.AGENCY_LEADER})
+SEAL_KEEPER_ROLES = frozenset({Role.DOCUMENT_CLERK, Role.AGENCY_LEADER})
 
 
 def is_applicant(user: Any, dossier: Dossier) -> bool:
@@ -68,6 +71,27 @@ def acting_position(user: Any, dossier: Dossier, actor_kind: str, *, organisatio
                 p
                 for p in positions
                 if p.role == Role.AGENCY_LEADER and p.organisation_id == dossier.processing_organisation_id
+            ),
+            None,
+        )
+    if actor_kind == Actor.APPROVER:
+        approver = str((dossier.result or {}).get("approved_by_id") or "")
+        if not approver or approver != str(getattr(user, "pk", "")):
+            return None
+        return next(
+            (
+                p
+                for p in positions
+                if p.role in APPROVER_ROLES and p.organisation_id == dossier.processing_organisation_id
+            ),
+            None,
+        )
+    if actor_kind == Actor.SEAL_KEEPER:
+        return next(
+            (
+                p
+                for p in positions
+                if p.role in SEAL_KEEPER_ROLES and p.organisation_id == dossier.processing_organisation_id
             ),
             None,
         )

@@ -125,6 +125,11 @@ class DelayIn(Schema):
 class ApproveIn(StepIn):
     result: dict[str, Any] = Field(default_factory=dict)
     note: str = ""
+    pin: str = Field(default="", description="The approver's signing PIN: approve and sign the result at once.")
+
+
+class PinIn(Schema):
+    pin: str = Field(description="PIN of the signing key (personal key, or the agency seal's).")
 
 
 class ReturnResultIn(Schema):

@@ -42,6 +42,8 @@ class Action(models.TextChoices):
     RETURN_RESULT = "return_result", _("Return the result")
     WITHDRAW = "withdraw", _("Withdraw the dossier")
     ATTACH_RESULT_FILE = "attach_result_file", _("Attach the result document")
+    SIGN_RESULT = "sign_result", _("Sign the result document")
+    SEAL_RESULT = "seal_result", _("Apply the agency seal")
 
 
 # (status before, action) -> status after. ``None`` before means the dossier does not exist yet.
@@ -74,6 +76,9 @@ TRANSITIONS: dict[tuple[str | None, str], str] = {
     (S.FINANCIAL_OBLIGATION, Action.STOP): S.STOPPED,
     (S.PROCESSING, Action.APPROVE): S.FINISHED,
     (S.FINISHED, Action.ATTACH_RESULT_FILE): S.FINISHED,
+    # The result document is signed by the official who approved it, then sealed (Decree 30/2020, art. 13).
+    (S.FINISHED, Action.SIGN_RESULT): S.FINISHED,
+    (S.FINISHED, Action.SEAL_RESULT): S.FINISHED,
     (S.FINISHED, Action.RETURN_RESULT): S.RETURNED,
     (S.NEW, Action.WITHDRAW): S.WITHDRAWN,
     (S.ACCEPTED, Action.WITHDRAW): S.WITHDRAWN,
@@ -96,6 +101,11 @@ class Actor(models.TextChoices):
     PROCESSING_LEADER = "processing_leader", _("Leader of the processing organisation")
     # A specialist, unit head or leader of the organisation whose opinion was asked.
     OPINION_ORGANISATION = "opinion_organisation", _("Asked organisation")
+    # The official who approved the dossier, through a unit head's or leader's position in the processing
+    # organisation.
+    APPROVER = "approver", _("Official who approved")
+    # Whoever keeps the processing organisation's seal: its document clerk (Role.DOCUMENT_CLERK) or leader.
+    SEAL_KEEPER = "seal_keeper", _("Keeper of the agency seal")
 
 
 ACTION_ACTORS: dict[str, frozenset[str]] = {
@@ -121,6 +131,8 @@ ACTION_ACTORS: dict[str, frozenset[str]] = {
     # The one-stop desk, or the official of the hand-over step (a ministry's document clerk).
     Action.RETURN_RESULT: frozenset({Actor.CLERK, Actor.STEP_OFFICIAL}),
     Action.WITHDRAW: frozenset({Actor.APPLICANT}),
+    Action.SIGN_RESULT: frozenset({Actor.APPROVER}),
+    Action.SEAL_RESULT: frozenset({Actor.SEAL_KEEPER}),
 }
 
 # Actions that act on the current workflow step (the caller may name the step it saw: ``expected_step``).

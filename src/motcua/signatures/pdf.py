@@ -198,6 +198,11 @@ class _NotoSansEngine(FontEngine):
         options.layout_features = []
         options.drop_tables += _DROPPED_FONT_TABLES
         options.notdef_outline = True
+        # Layout tables are dropped anyway (no shaping: plain Tj); deleting them first spares fontTools parsing
+        # them, which took ~0.7 s of every visible signature.
+        for table in ("GSUB", "GPOS", "GDEF"):
+            if table in self._font:
+                del self._font[table]
         subsetter = subset.Subsetter(options=options)
         subsetter.populate(gids=sorted(self._widths))
         subsetter.subset(self._font)

@@ -13,8 +13,9 @@ defaults and generate the CAs once per session.
 
 Storage: ``DATA_DIR/pki/`` (or ``settings.PKI_DIR``) holds PEM files: ``root-ca.pem``, ``issuing-ca.pem``,
 ``tsa.pem``, ``ocsp.pem``, each with its ``*.key.pem`` (unencrypted PKCS#8, mode 0600: it is a development
-PKI), and ``issued/<serial>.pem`` / ``issued/<serial>.key.pem`` for the certificates it issues. Which
-certificates exist and which are revoked is the inventory in the database (``signatures.Certificate``).
+PKI). The keys of the seals and personal certificates it issues are never written to files: given a PIN,
+``certificate_issue`` keeps them as ``SigningKey`` rows, encrypted under that PIN (``signatures.keys``).
+Which certificates exist and which are revoked is the inventory in the database (``signatures.Certificate``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from django.utils.translation import gettext_lazy as _
 from motcua.agencies.selectors import organisation_list, position_active_all
 from motcua.core.audit import audit_record, snapshot
 from motcua.core.exceptions import Conflict, InvalidState, NotFound, ValidationFailed
-from motcua.signatures.models import Certificate, RevocationReason
+from motcua.signatures.models import Certificate, RevocationReason, SigningKey
 
 KeyType = Literal["rsa", "ec"]
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
@@ -397,8 +398,7 @@ def pki_create(*, directory: Path | None = None, base_url: str | None = None, ca
             (x509.OCSPNoCheck(), False),  # RFC 6960 § 4.2.2.2.1: clients need not check the responder itself
         ],
     )
-    if folder.exists():
-        shutil.rmtree(folder / "issued", ignore_errors=True)
+    _legacy_keys_remove(directory=folder)
     for name, certified in ((ROOT_CA_NAME, root), (ISSUING_CA_NAME, issuing), (TSA_NAME, tsa), (OCSP_NAME, ocsp)):
         _save(directory=folder, name=name, certified=certified)
     _write_public(folder / "chain.pem", issuing.certificate_pem() + root.certificate_pem())
@@ -431,6 +431,37 @@ def pki_load(*, directory: Path | None = None) -> DevPki:
     return loaded
 
 
+def _end_entity_certificate(
+    *,
+    issuing: CertifiedKey,
+    base_url: str,
+    subject: x509.Name,
+    public_key: Any,
+    days: int,
+    extra: list[tuple[x509.ExtensionType, bool]],
+    signer_usage: bool = True,
+) -> x509.Certificate:
+    key_usage = (
+        _key_usage(signer=True)
+        if signer_usage
+        else x509.KeyUsage(True, False, False, False, False, False, False, False, False)
+    )
+    return _sign(
+        subject=subject,
+        public_key=public_key,
+        issuer=issuing,
+        signing_key=issuing.private_key,
+        days=days,
+        extensions=[
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (key_usage, True),
+            *extra,
+            (_distribution(base_url=base_url, ca_name=ISSUING_CA_NAME), False),
+            (_authority_access(base_url=base_url, ca_name=ISSUING_CA_NAME, with_ocsp=signer_usage), False),
+        ],
+    )
+
+
 def _issue_end_entity(
     *,
     issuing: CertifiedKey,
@@ -442,24 +473,14 @@ def _issue_end_entity(
     signer_usage: bool = True,
 ) -> CertifiedKey:
     key = _generate_key(key_type=key_type, key_size=END_ENTITY_KEY_SIZE)
-    key_usage = (
-        _key_usage(signer=True)
-        if signer_usage
-        else x509.KeyUsage(True, False, False, False, False, False, False, False, False)
-    )
-    certificate = _sign(
+    certificate = _end_entity_certificate(
+        issuing=issuing,
+        base_url=base_url,
         subject=subject,
         public_key=key.public_key(),
-        issuer=issuing,
-        signing_key=issuing.private_key,
         days=days,
-        extensions=[
-            (x509.BasicConstraints(ca=False, path_length=None), True),
-            (key_usage, True),
-            *extra,
-            (_distribution(base_url=base_url, ca_name=ISSUING_CA_NAME), False),
-            (_authority_access(base_url=base_url, ca_name=ISSUING_CA_NAME, with_ocsp=signer_usage), False),
-        ],
+        extra=extra,
+        signer_usage=signer_usage,
     )
     return CertifiedKey(certificate=certificate, private_key=key)
 
@@ -528,23 +549,17 @@ def pki_register(*, pki: DevPki, actor: Any = None) -> None:
     )
 
 
-def certificate_issue(
+def _end_entity_subject(
     *,
-    pki: DevPki,
     kind: str,
     common_name: str,
-    organisation_name: str = "",
-    organisation_code: str = "",
-    organisation_unit: str = "",
-    title: str = "",
-    email: str = "",
-    key_type: KeyType = "rsa",
-    days: int = END_ENTITY_DAYS,
-    organisation: Any = None,
-    holder: Any = None,
-    actor: Any = None,
-) -> CertifiedKey:
-    """Issue an agency seal or personal signing certificate from the issuing CA, save it and its key, record it.
+    organisation_name: str,
+    organisation_code: str,
+    organisation_unit: str,
+    title: str,
+    email: str,
+) -> tuple[x509.Name, list[tuple[x509.ExtensionType, bool]]]:
+    """The subject name and extra extensions of an agency seal or personal certificate.
 
     A seal (con dấu điện tử của cơ quan) names the agency in CN and O and carries its electronic code in
     serialNumber; a personal certificate names the official in CN, their position in title, the agency in O.
@@ -567,13 +582,93 @@ def certificate_issue(
     extra: list[tuple[x509.ExtensionType, bool]] = []
     if email and email.isascii():
         extra.append((x509.SubjectAlternativeName([x509.RFC822Name(email)]), False))
+    return subject, extra
+
+
+@transaction.atomic
+def certificate_issue_for_public_key(
+    *,
+    pki: DevPki,
+    public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey,
+    kind: str,
+    common_name: str,
+    organisation_name: str = "",
+    organisation_code: str = "",
+    organisation_unit: str = "",
+    title: str = "",
+    email: str = "",
+    days: int = END_ENTITY_DAYS,
+    organisation: Any = None,
+    holder: Any = None,
+    actor: Any = None,
+) -> x509.Certificate:
+    """Certify a key made elsewhere (on a PKCS#11 token, an HSM) as an agency seal or personal certificate.
+
+    The private key never comes here: only its public half is certified, recorded in the inventory like
+    any other certificate of the issuing CA.
+    """
+    if not isinstance(public_key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        raise ValidationFailed(_("Only RSA and elliptic-curve keys are supported."), code="key_type_unsupported")
+    subject, extra = _end_entity_subject(
+        kind=kind,
+        common_name=common_name,
+        organisation_name=organisation_name,
+        organisation_code=organisation_code,
+        organisation_unit=organisation_unit,
+        title=title,
+        email=email,
+    )
+    certificate = _end_entity_certificate(
+        issuing=pki.issuing, base_url=pki_base_url(), subject=subject, public_key=public_key, days=days, extra=extra
+    )
+    certificate_record(
+        certificate=certificate,
+        issuer=pki.issuing.certificate,
+        kind=kind,
+        organisation_code=organisation_code,
+        organisation=organisation,
+        holder=holder,
+        actor=actor,
+    )
+    return certificate
+
+
+@transaction.atomic
+def certificate_issue(
+    *,
+    pki: DevPki,
+    kind: str,
+    common_name: str,
+    organisation_name: str = "",
+    organisation_code: str = "",
+    organisation_unit: str = "",
+    title: str = "",
+    email: str = "",
+    key_type: KeyType = "rsa",
+    days: int = END_ENTITY_DAYS,
+    organisation: Any = None,
+    holder: Any = None,
+    pin: str | None = None,
+    actor: Any = None,
+) -> CertifiedKey:
+    """Issue an agency seal or personal signing certificate from the issuing CA with a new key, and record it.
+
+    With a ``pin`` the key is kept as a software ``SigningKey`` encrypted under that PIN; without one it is
+    only returned (the caller keeps it: tests, a key handed over on a token). It is never written to a file.
+    """
+    subject, extra = _end_entity_subject(
+        kind=kind,
+        common_name=common_name,
+        organisation_name=organisation_name,
+        organisation_code=organisation_code,
+        organisation_unit=organisation_unit,
+        title=title,
+        email=email,
+    )
     certified = _issue_end_entity(
         issuing=pki.issuing, base_url=pki_base_url(), subject=subject, key_type=key_type, days=days, extra=extra
     )
-    issued = pki.directory / "issued"
-    _write_private(issued / f"{certified.serial_number}.key.pem", certified.private_key_pem())
-    _write_public(issued / f"{certified.serial_number}.pem", certified.certificate_pem())
-    certificate_record(
+    row = certificate_record(
         certificate=certified.certificate,
         issuer=pki.issuing.certificate,
         kind=kind,
@@ -582,16 +677,12 @@ def certificate_issue(
         holder=holder,
         actor=actor,
     )
+    if pin is not None:
+        # Imported here: signatures.keys builds on this module (the inventory, the PKI).
+        from motcua.signatures.keys import signing_key_create_software
+
+        signing_key_create_software(certificate_row=row, private_key=certified.private_key, pin=pin, actor=actor)
     return certified
-
-
-def certificate_key_load(*, pki: DevPki, serial_number: str) -> CertifiedKey:
-    """The certificate and key of one that the dev PKI issued (for the demo signers)."""
-    serial = serial_normalise(serial_number)
-    try:
-        return _load(directory=pki.directory / "issued", name=serial)
-    except NotFound:
-        raise NotFound(_("There is no key for this certificate."), code="certificate_key_missing") from None
 
 
 def certificate_find(*, serial_number: str, issuer_fingerprint: str = "") -> Certificate:
@@ -674,7 +765,15 @@ def crl_build(*, pki: DevPki, ca_name: str = ISSUING_CA_NAME, hours: int = CRL_V
 
 
 def _has_valid_certificate(**filters: Any) -> bool:
-    return Certificate.objects.filter(revoked_at__isnull=True, not_after__gt=timezone.now(), **filters).exists()
+    """Whether a valid certificate of that kind exists with a usable signing key."""
+    return Certificate.objects.filter(
+        revoked_at__isnull=True, not_after__gt=timezone.now(), signing_key__is_active=True, **filters
+    ).exists()
+
+
+def _legacy_keys_remove(*, directory: Path) -> None:
+    """Earlier versions kept issued keys unencrypted under ``issued/``; nothing reads them any more."""
+    shutil.rmtree(directory / "issued", ignore_errors=True)
 
 
 def pki_init(
@@ -683,31 +782,60 @@ def pki_init(
     force: bool = False,
     ca_key_size: int = CA_KEY_SIZE,
     issue_for_directory: bool = True,
+    pin: str = "",
     actor: Any = None,
 ) -> PkiInitReport:
-    """Create the dev PKI once (``force`` recreates it) and issue the missing seals and personal certificates.
+    """Create the dev PKI once (``force`` recreates it, forgetting what it issued) and issue the missing seals and
+    personal certificates.
 
     Seals go to every active organisation with an electronic code; personal certificates to every official
-    who holds an active position with a job title (one each). Organisations and officials that already have
-    a valid certificate of that kind are skipped, so running it again only fills gaps.
+    who holds an active position with a job title (one each). Their keys are kept as signing keys encrypted
+    under ``pin`` (required when issuing). Organisations and officials that already have a valid
+    certificate of that kind with a signing key are skipped, so running it again only fills gaps.
     """
+    if issue_for_directory:
+        from motcua.signatures.keys import pin_validate  # signatures.keys builds on this module
+
+        pin_validate(pin=pin)
+    from motcua.signatures.keys.encryption import shared_derivation
+
+    with shared_derivation():
+        return _pki_init(
+            directory=directory,
+            force=force,
+            ca_key_size=ca_key_size,
+            issue_for_directory=issue_for_directory,
+            pin=pin,
+            actor=actor,
+        )
+
+
+def _pki_init(
+    *, directory: Path | None, force: bool, ca_key_size: int, issue_for_directory: bool, pin: str, actor: Any
+) -> PkiInitReport:
     folder = directory or pki_directory()
     created = force or not pki_exists(directory=folder)
     if created:
         if force:
+            # Certificates imported from other CAs, and their keys, are not the dev PKI's to forget.
             with transaction.atomic():
-                count = Certificate.objects.count()
-                Certificate.objects.all().delete()
+                issued = Certificate.objects.filter(is_imported=False)
+                count = issued.count()
+                keys = SigningKey.objects.filter(certificate__in=issued)
+                key_count = keys.count()
+                keys.delete()  # they protect their certificates
+                issued.delete()
                 audit_record(
                     action="signatures.pki_recreated",
                     object_type="signatures.pki",
                     object_id=str(folder),
-                    before={"certificates": count},
+                    before={"certificates": count, "signing_keys": key_count},
                     actor=actor,
                 )
         pki = pki_create(directory=folder, ca_key_size=ca_key_size)
     else:
         pki = pki_load(directory=folder)
+        _legacy_keys_remove(directory=folder)
     pki_register(pki=pki, actor=actor)
     seals = personal = 0
     if issue_for_directory:
@@ -721,6 +849,7 @@ def pki_init(
                 organisation_code=organisation.code or "",
                 email=organisation.email,
                 organisation=organisation,
+                pin=pin,
                 actor=actor,
             )
             seals += 1
@@ -743,6 +872,7 @@ def pki_init(
                 email=user.email,
                 organisation=position.organisation,
                 holder=user,
+                pin=pin,
                 actor=actor,
             )
             personal += 1

@@ -29,12 +29,14 @@ from motcua.dossiers.documents.context import (
     Timeliness,
 )
 from motcua.dossiers.documents.forms import (
+    PlacedResult,
     render_control_slip,
     render_delay_notice,
     render_log_book,
     render_receipt,
     render_refusal,
     render_result,
+    render_result_placed,
     render_supplement_request,
 )
 
@@ -47,6 +49,7 @@ __all__ = [
     "DelayNoticeContext",
     "LogBookContext",
     "LogBookEntry",
+    "PlacedResult",
     "ReceiptContext",
     "ReceivedComponent",
     "RefusalContext",
@@ -60,5 +63,6 @@ __all__ = [
     "render_receipt",
     "render_refusal",
     "render_result",
+    "render_result_placed",
     "render_supplement_request",
 ]

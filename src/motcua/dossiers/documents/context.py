@@ -260,3 +260,6 @@ class ResultContext:
     signer_authority: str = ""
     recipients: Sequence[str] = field(default_factory=tuple)
     dossier_code: str = ""
+    # The public verification page of the issued document and its short code (QR code + code printed).
+    verification_url: str = ""
+    verification_code: str = ""

@@ -9,6 +9,7 @@ legal documents and are printed in Vietnamese only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from motcua.dossiers.documents import formatting as fmt
 from motcua.dossiers.documents.context import (
@@ -405,8 +406,22 @@ def render_log_book(ctx: LogBookContext) -> bytes:
     return pdf.to_bytes()
 
 
+@dataclass(frozen=True)
+class PlacedResult:
+    """A rendered result document and where its signatures go: (page index, (x1, y1, x2, y2) in points)."""
+
+    pdf: bytes
+    signer_box: tuple[int, tuple[int, int, int, int]] | None
+    seal_box: tuple[int, tuple[int, int, int, int]] | None
+
+
 def render_result(ctx: ResultContext) -> bytes:
     """A result document (decision, licence, certificate...) in the Decree 30/2020 layout."""
+    return render_result_placed(ctx).pdf
+
+
+def render_result_placed(ctx: ResultContext) -> PlacedResult:
+    """The result document, with the room of the signer's stamp and of the agency seal for the signing engine."""
     pdf = OfficialDocument(
         title=f"{ctx.title} {ctx.subject}".strip(),
         author=ctx.agency.name,
@@ -430,4 +445,8 @@ def render_result(ctx: ResultContext) -> bytes:
         [Signature(ctx.signer_position, ctx.signer_name, authority=ctx.signer_authority, instruction="")],
         left_note=recipients,
     )
-    return pdf.to_bytes()
+    if ctx.verification_url:
+        pdf.verification_strip(url=ctx.verification_url, code=ctx.verification_code)
+    signer_box = pdf.room_in_points(pdf.signature_rooms[-1]) if pdf.signature_rooms else None
+    seal_box = pdf.room_in_points(pdf.seal_room) if pdf.seal_room is not None else None
+    return PlacedResult(pdf=pdf.to_bytes(), signer_box=signer_box, seal_box=seal_box)

@@ -90,6 +90,9 @@ class OfficialDocument(FPDF):
         self.set_creation_date(created_at.astimezone(dt.UTC))
         self.set_display_mode("fullpage")
         self.set_font(FAMILY, "", BODY_SIZE)
+        # Where signatures go, for the signing engine: (page number from 1, x, y, width, height) in mm.
+        self.signature_rooms: list[tuple[int, float, float, float, float]] = []
+        self.seal_room: tuple[int, float, float, float, float] | None = None
         self.add_page()
 
     # ----------------------------------------------------------------- page furniture
@@ -337,6 +340,7 @@ class OfficialDocument(FPDF):
             if block.instruction:
                 self.set_font(FAMILY, "I", BODY_SIZE - 1)
                 self._centred_lines(block.instruction, width, x=x)
+            self.signature_rooms.append((self.page_no(), x, self.y, width, 20.0))
             self.set_y(self.y + 20)
             if block.name:
                 self.set_font(FAMILY, "B", BODY_SIZE)
@@ -351,6 +355,47 @@ class OfficialDocument(FPDF):
             bottoms.append(self.y)
         self.set_xy(self.l_margin, max(bottoms))
         self.set_font(FAMILY, "", BODY_SIZE)
+
+    def verification_strip(self, *, url: str, code: str, seal_width: float = 80.0) -> None:
+        """The QR code and short code that lead to the document's verification page, and room for the seal.
+
+        Printed under the signatures; the agency's electronic seal is stamped in the room on the right.
+        """
+        height = 24.0
+        if self.space_left < height + 4:
+            self.add_page()
+        self.ln(4)
+        top = self.y
+        self.qr_code(url, x=self.l_margin, y=top, size=20.0)
+        text_x = self.l_margin + 23.0
+        text_width = self.epw - 23.0 - seal_width - 2.0
+        self.set_xy(text_x, top + 1)
+        self.set_font(FAMILY, "B", 10)
+        self.multi_cell(text_width, 4.5, f"Mã kiểm tra: {clean(code)}", align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.set_font(FAMILY, "", 9)
+        self.multi_cell(
+            text_width,
+            4.2,
+            clean(f"Kiểm tra chữ ký số và bản gốc: quét mã QR hoặc truy cập {url}"),
+            align=Align.L,
+            new_x=XPos.LEFT,
+            new_y=YPos.NEXT,
+        )
+        self.seal_room = (self.page_no(), self.l_margin + self.epw - seal_width, top, seal_width, 20.0)
+        self.set_xy(self.l_margin, max(self.y, top + height))
+        self.set_font(FAMILY, "", BODY_SIZE)
+
+    def room_in_points(self, room: tuple[int, float, float, float, float]) -> tuple[int, tuple[int, int, int, int]]:
+        """A room in mm from the top left as (page index from 0, (x1, y1, x2, y2) in points from the bottom left)."""
+        page, x, y, width, height = room
+        points = 72 / 25.4
+        bottom = self.h - (y + height)
+        return page - 1, (
+            round(x * points),
+            round(bottom * points),
+            round((x + width) * points),
+            round((bottom + height) * points),
+        )
 
     @contextmanager
     def _left_column(self, width: float) -> Iterator[None]:

@@ -28,6 +28,11 @@ from motcua.dossiers.services.processing import (
     dossier_supply,
     dossier_withdraw,
 )
+from motcua.dossiers.services.result_signing import (
+    dossier_approve_and_sign,
+    dossier_result_seal,
+    dossier_result_sign,
+)
 from motcua.dossiers.services.results import dossier_approve, dossier_result_file_attach, dossier_return_result
 from motcua.dossiers.services.submission import dossier_receive_at_counter, dossier_submit_online
 
@@ -37,6 +42,7 @@ __all__ = [
     "dossier_announce_delay",
     "dossier_answer_opinion",
     "dossier_approve",
+    "dossier_approve_and_sign",
     "dossier_claim",
     "dossier_file_upload",
     "dossier_forward",
@@ -48,6 +54,8 @@ __all__ = [
     "dossier_request_payment",
     "dossier_request_supplement",
     "dossier_result_file_attach",
+    "dossier_result_seal",
+    "dossier_result_sign",
     "dossier_return_result",
     "dossier_return_to_step",
     "dossier_stop",

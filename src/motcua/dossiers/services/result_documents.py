@@ -29,15 +29,22 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from motcua.core.permissions import SYSTEM
 from motcua.dossiers.catalogue import procedure_content
-from motcua.dossiers.documents import ResultContext, render_result
+from motcua.dossiers.documents import PlacedResult, ResultContext, render_result_placed
 from motcua.dossiers.documents_mapping import agency_of
 from motcua.dossiers.models import Dossier, DossierFile, DossierStatus
 from motcua.dossiers.services.results import dossier_result_file_attach
 from motcua.dossiers.workflow import Action
+from motcua.signatures.models import IssuedDocument
+from motcua.signatures.registry import (
+    issued_document_file_set,
+    issued_document_register,
+    issued_document_verification_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +149,8 @@ def result_text_fill(*, template: str, values: dict[str, str]) -> tuple[str, lis
     return PLACEHOLDER.sub(replace, template or ""), unknown
 
 
-def result_document_render(dossier: Dossier) -> bytes:
-    """The PDF of the result document of an approved dossier."""
+def result_document_render(dossier: Dossier, *, issued: IssuedDocument | None = None) -> PlacedResult:
+    """The PDF of the result document of an approved dossier (with the QR code and short code of ``issued``)."""
     content = procedure_content(dossier.procedure_version)
     values = result_placeholder_values(dossier)
     template = str((dossier.result or {}).get("template") or content.result_template)
@@ -176,16 +183,24 @@ def result_document_render(dossier: Dossier) -> bytes:
         subject=f"Giải quyết hồ sơ {dossier.code}",
         recipients=(dossier.applicant_name, "Lưu: VT"),
         dossier_code=dossier.code,
+        verification_url=_verification_url(issued),
+        verification_code=issued.short_code if issued is not None else "",
     )
-    return render_result(context)
+    return render_result_placed(context)
+
+
+def _verification_url(issued: IssuedDocument | None) -> str:
+    return issued_document_verification_url(document=issued) if issued is not None else ""
 
 
 def result_file_name(dossier: Dossier) -> str:
     return f"ket-qua-{dossier.code}.pdf"
 
 
+@transaction.atomic
 def dossier_result_document_issue(*, dossier: Dossier, actor: Any = SYSTEM) -> DossierFile | None:
-    """Produce and attach the result document of a finished dossier, once (None if already there)."""
+    """Produce and attach the result document of a finished dossier, once (None if already there); it is
+    registered as an issued document whose QR code and short code lead to its public verification page."""
     dossier = Dossier.objects.select_related(
         "procedure_version", "processing_organisation", "receiving_organisation"
     ).get(pk=dossier.pk)
@@ -193,9 +208,31 @@ def dossier_result_document_issue(*, dossier: Dossier, actor: Any = SYSTEM) -> D
         return None
     if DossierFile.objects.filter(dossier=dossier, purpose=DossierFile.Purpose.RESULT).exists():
         return None
-    pdf = result_document_render(dossier)
+    content = procedure_content(dossier.procedure_version)
+    organisation = dossier.processing_organisation
+    issued = issued_document_register(
+        title=content.result_name or DEFAULT_TITLE.capitalize(),
+        number=result_document_number(dossier),
+        reference=dossier.code,
+        organisation_code=organisation.code or "",
+        organisation_name=organisation.name,
+        issued_at=dossier.finished_at,
+        actor=actor,
+    )
+    placed = result_document_render(dossier, issued=issued)
+    issued_document_file_set(document=issued, data=placed.pdf, actor=actor)
     return dossier_result_file_attach(
-        actor=actor, dossier=dossier, content=io.BytesIO(pdf), name=result_file_name(dossier), size=len(pdf)
+        actor=actor,
+        dossier=dossier,
+        content=io.BytesIO(placed.pdf),
+        name=result_file_name(dossier),
+        size=len(placed.pdf),
+        result_details={
+            "issued_document": issued.short_code,
+            "signer_box": list(placed.signer_box) if placed.signer_box else None,
+            "seal_box": list(placed.seal_box) if placed.seal_box else None,
+            "signatures": [],
+        },
     )
 
 

@@ -26,6 +26,7 @@ from motcua.dossiers.services._base import (
 )
 from motcua.dossiers.services.files import file_store
 from motcua.dossiers.workflow import Action, decision_step_index
+from motcua.signatures.keys import signing_key_find
 
 
 @transaction.atomic
@@ -69,6 +70,7 @@ def dossier_approve(
         "template": content.result_template,
         "data": dict(result or {}),
         "approved_by": actor_label(actor),
+        "approved_by_id": str(actor.pk) if isinstance(actor, User) else "",
         "approved_by_title": (position.title or str(position.get_role_display())) if position is not None else "",
         "approved_at": at.isoformat(),
     }
@@ -93,13 +95,17 @@ def dossier_result_file_attach(
     content: IO[bytes],
     name: str,
     size: int | None = None,
+    result_details: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> DossierFile:
     """Store the result document (GiayToKetQua) of a finished dossier: the slot that the document,
-    signature and PDF engines fill (they may act as SYSTEM)."""
+    signature and PDF engines fill (they may act as SYSTEM). ``result_details`` are merged into the
+    dossier's result data (the issued document's short code, where its signatures go...)."""
     at = moment(at)
     dossier, position, target = begin(actor=actor, dossier=dossier, action=Action.ATTACH_RESULT_FILE)
     before, from_status = audited(dossier), dossier.status
+    if result_details:
+        dossier.result = {**(dossier.result or {}), **result_details}
     item = file_store(
         content=content,
         name=name,
@@ -141,6 +147,17 @@ def dossier_return_result(
             raise InvalidState(
                 _("Attach the electronic result document before returning it online."),
                 code="dossier_result_file_missing",
+            )
+        organisation_code = dossier.processing_organisation.code or ""
+        sealed = any(entry.get("kind") == "agency_seal" for entry in (dossier.result or {}).get("signatures") or [])
+        if (
+            organisation_code
+            and not sealed
+            and signing_key_find(organisation_code=organisation_code, kind="agency_seal") is not None
+        ):
+            raise InvalidState(
+                _("Apply the agency seal to the result document before returning it online."),
+                code="dossier_result_not_sealed",
             )
     before, from_status = audited(dossier), dossier.status
     if dossier.current_step_index is not None:  # the hand-over step ends with the return

@@ -54,6 +54,7 @@ from motcua.dossiers.services.drafts import (
     draft_submit,
 )
 from motcua.dossiers.services.form_data import form_data_clean
+from motcua.dossiers.services.result_signing import result_verification
 from motcua.dossiers.timeliness import dossier_timeliness_compute
 from motcua.dossiers.views.forms_citizen import ApplicationForm, DocumentsForm, SupplyForm, TrackForm, WithdrawForm
 from motcua.dossiers.workflow import Action
@@ -84,6 +85,8 @@ HISTORY_WORDS: dict[str, Any] = {
     Action.STOP: gettext_lazy("Processing of your dossier was stopped."),
     Action.APPROVE: gettext_lazy("The result was approved."),
     Action.ATTACH_RESULT_FILE: gettext_lazy("The result document was issued."),
+    Action.SIGN_RESULT: gettext_lazy("The result document was digitally signed."),
+    Action.SEAL_RESULT: gettext_lazy("The agency's seal was applied to the result document."),
     Action.RETURN_RESULT: gettext_lazy("The result was handed over to you."),
     Action.WITHDRAW: gettext_lazy("You withdrew the dossier."),
 }
@@ -679,6 +682,7 @@ def _detail_context(request: HttpRequest, dossier: Dossier, **extra: Any) -> dic
         "can_supply": supplement is not None and Action.SUPPLY in actions,
         "can_withdraw": Action.WITHDRAW in actions,
         "result_files": result_files,
+        "result_verification": result_verification(dossier) if result_files else None,
         "submitted_files": [
             {"file": item, "component_name": component_names.get(item.component_code, "")}
             for item in dossier.files.filter(purpose=DossierFile.Purpose.SUBMITTED)

@@ -108,6 +108,30 @@ class DelayForm(ActionForm):
     error_fields = {"new_due_at": "new_date"}
 
 
+class ApproveForm(NoteForm):
+    """The approver's decision; with a signing key, the PIN signs the result document at once."""
+
+    pin = forms.CharField(
+        label=_("Signing PIN"),
+        required=False,
+        max_length=64,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+        help_text=_("Approving signs the result document with your certificate: enter the PIN of your signing key."),
+    )
+
+
+class PinForm(ActionForm):
+    """Signing with a key of the key store: its PIN, asked for every signature and never kept."""
+
+    pin = forms.CharField(
+        label=_("Signing PIN"),
+        max_length=64,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+
 class ReturnResultForm(ActionForm):
     method = forms.ChoiceField(label=_("How the result is handed over"), choices=ResultMethod.choices)
     note = forms.CharField(label=_("Note"), required=False)
@@ -142,7 +166,9 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     Action.ANNOUNCE_DELAY: DelayForm,
     Action.REFUSE: ReasonsForm,
     Action.STOP: ReasonForm,
-    Action.APPROVE: NoteForm,
+    Action.APPROVE: ApproveForm,
+    Action.SIGN_RESULT: PinForm,
+    Action.SEAL_RESULT: PinForm,
     Action.RETURN_RESULT: ReturnResultForm,
 }
 

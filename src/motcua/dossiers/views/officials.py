@@ -51,6 +51,12 @@ from motcua.dossiers.models import (
     SupplementRequest,
 )
 from motcua.dossiers.rules import DOSSIER_ROLES
+from motcua.dossiers.services.result_signing import (
+    approver_signs,
+    organisation_seals_results,
+    result_signatures,
+    result_verification,
+)
 from motcua.dossiers.timeliness import dossier_timeliness_compute
 from motcua.dossiers.views.forms_officials import (
     ACTION_FORMS,
@@ -89,6 +95,8 @@ ACTION_ORDER = [
     Action.CLAIM,
     Action.FORWARD,
     Action.APPROVE,
+    Action.SIGN_RESULT,
+    Action.SEAL_RESULT,
     Action.RETURN_RESULT,
     Action.SUPPLY,
     Action.RECORD_PAYMENT,
@@ -137,6 +145,8 @@ def _action_labels() -> dict[str, str]:
         Action.REFUSE: _("Refuse to resolve"),
         Action.STOP: _("Stop processing"),
         Action.APPROVE: _("Approve"),
+        Action.SIGN_RESULT: _("Sign the result document"),
+        Action.SEAL_RESULT: _("Apply the agency seal"),
         Action.RETURN_RESULT: _("Return the result"),
     }
 
@@ -394,6 +404,18 @@ def _available_actions(user: Any, dossier: Dossier, content: Any) -> list[str]:
         actions.discard(Action.APPROVE)
     if not dossier.current_step_index:
         actions.discard(Action.RETURN_TO_STEP)
+    if actions & {Action.SIGN_RESULT, Action.SEAL_RESULT}:
+        signed = {entry.get("kind") for entry in result_signatures(dossier)}
+        has_file = DossierFile.objects.filter(dossier=dossier, purpose=DossierFile.Purpose.RESULT).exists()
+        if not has_file or "personal" in signed:
+            actions.discard(Action.SIGN_RESULT)
+        if (
+            not has_file
+            or "personal" not in signed
+            or "agency_seal" in signed
+            or not organisation_seals_results(organisation=dossier.processing_organisation)
+        ):
+            actions.discard(Action.SEAL_RESULT)
     return [action for action in ACTION_ORDER if action in actions]
 
 
@@ -542,6 +564,7 @@ def _process_page(
             if item.purpose == DossierFile.Purpose.SUBMITTED
         ],
         "result_files": [item for item in files if item.purpose == DossierFile.Purpose.RESULT],
+        "result_verification": result_verification(dossier),
         "steps": list(selectors.dossier_steps(user=user, dossier=dossier)),
         "history": list(selectors.dossier_history(user=user, dossier=dossier).select_related("actor")),
         "supplements": list(SupplementRequest.objects.filter(dossier=dossier).select_related("requested_by")),
@@ -632,8 +655,19 @@ def _call_service(action: str, *, user: Any, dossier: Dossier, form: ActionForm,
         services.dossier_stop(actor=user, dossier=dossier, reason=data["reason"])
         return _("Processing was stopped.")
     if action == Action.APPROVE:
+        if data.get("pin") or approver_signs(user=user):
+            services.dossier_approve_and_sign(
+                actor=user, dossier=dossier, pin=data.get("pin", ""), note=data.get("note", ""), expected_step=expected
+            )
+            return _("The dossier was approved and the result document signed with your certificate.")
         services.dossier_approve(actor=user, dossier=dossier, note=data.get("note", ""), expected_step=expected)
         return _("The dossier was approved; the result document is being issued.")
+    if action == Action.SIGN_RESULT:
+        services.dossier_result_sign(actor=user, dossier=dossier, pin=data["pin"])
+        return _("The result document was signed with your certificate.")
+    if action == Action.SEAL_RESULT:
+        services.dossier_result_seal(actor=user, dossier=dossier, pin=data["pin"])
+        return _("The agency seal was applied to the result document.")
     if action == Action.RETURN_RESULT:
         services.dossier_return_result(actor=user, dossier=dossier, method=data["method"], note=data.get("note", ""))
         return _("The result was returned to the applicant.")

@@ -1,8 +1,11 @@
-"""``motcua pki init [--force] | revoke SERIAL [--reason R] | list`` (the development PKI, see signatures.services)."""
+"""``motcua pki init [--force] [--pin PIN] | revoke SERIAL [--reason R] | list`` (the development PKI, see
+signatures.services). The keys ``init`` issues are encrypted under the PIN given with ``--pin`` or in
+``MOTCUA_DEMO_SIGNING_PIN`` (the environment keeps it out of the process list)."""
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -11,13 +14,15 @@ from motcua.core.exceptions import MotcuaError
 from motcua.signatures.models import Certificate, RevocationReason
 from motcua.signatures.services import CA_KEY_SIZE, certificate_revoke, pki_init
 
+PIN_ENVIRONMENT_VARIABLE = "MOTCUA_DEMO_SIGNING_PIN"
+
 
 class Command(BaseCommand):
     help = (
         "Development PKI. `init` creates the root CA, issuing CA, TSA and OCSP responder once (`--force` "
-        "recreates them and forgets every certificate) and issues the missing agency seals and personal "
-        "certificates for the directory; `revoke SERIAL --reason keyCompromise` revokes a certificate; "
-        "`list` prints the inventory as JSON."
+        "recreates them and forgets every certificate they issued, with its key) and issues the missing agency "
+        "seals and personal certificates for the directory, their keys encrypted under --pin; "
+        "`revoke SERIAL --reason keyCompromise` revokes a certificate; `list` prints the inventory as JSON."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -36,15 +41,31 @@ class Command(BaseCommand):
             action="store_true",
             help="init: do not issue certificates for organisations and officials",
         )
+        parser.add_argument(
+            "--pin",
+            default="",
+            help=(
+                "init: the PIN that encrypts the keys issued (6 to 12 characters); by default "
+                f"${PIN_ENVIRONMENT_VARIABLE}"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         try:
             if action == "init":
+                issue_for_directory = not options["no_directory"]
+                pin = options["pin"] or os.environ.get(PIN_ENVIRONMENT_VARIABLE, "")
+                if issue_for_directory and not pin:
+                    raise CommandError(
+                        f"`pki init` encrypts the keys it issues under a PIN: give --pin or set "
+                        f"{PIN_ENVIRONMENT_VARIABLE} (or --no-directory to issue none)."
+                    )
                 report = pki_init(
                     force=options["force"],
                     ca_key_size=options["ca_key_size"],
-                    issue_for_directory=not options["no_directory"],
+                    issue_for_directory=issue_for_directory,
+                    pin=pin,
                 )
                 state = "created" if report.created else "already present"
                 self.stdout.write(

@@ -1,7 +1,9 @@
 """`motcua demo`: load the demo agencies and accounts for the embedded run.
 
 Passwords are random for each installation and written to <data dir>/demo-logins.txt (printed by
-`motcua serve`), so a demo database is never reachable with a password published in the code.
+`motcua serve`), so a demo database is never reachable with a password published in the code. The
+development PKI issues every demo organisation its seal and every demo official a personal certificate;
+their keys are encrypted under one random 6-digit signing PIN, written beside the logins.
 """
 
 import datetime as dt
@@ -18,6 +20,7 @@ from motcua.agencies.selectors import organisation_get
 from motcua.agencies.services import agencies_load_demo, position_assign
 from motcua.core.permissions import SYSTEM
 from motcua.procedures.services import procedures_load_demo
+from motcua.signatures.services import pki_init
 
 # (username, full name, role, organisation code, job title)
 DEMO_OFFICIALS = [
@@ -57,6 +60,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded.")
             return
         password = f"Mc-{secrets.token_urlsafe(9)}"
+        signing_pin = f"{secrets.randbelow(10**6):06d}"
         with transaction.atomic():
             agencies_load_demo(actor=SYSTEM)
             procedures_load_demo(actor=SYSTEM)
@@ -95,9 +99,16 @@ class Command(BaseCommand):
                 actor=SYSTEM, username=username, organisation_name=business_name, tax_code=tax_code, password=password
             )
             rows.append((username, "Business (doanh nghiệp)"))
+        # Seals and personal certificates for the demo directory (the CAs are made once, then reused).
+        pki = pki_init(pin=signing_pin, actor=SYSTEM)
         lines = ["Demo logins (officials set up two-factor authentication at first sign-in):"]
         lines += [f"  {username:<16} {description}" for username, description in rows]
+        lines.append(f"  signing PIN for every demo certificate: {signing_pin}")
         lines.append(f"  password for all: {password}")
         logins_file.write_text("\n".join(lines) + "\n")
         logins_file.chmod(0o600)
+        self.stdout.write(
+            f"Development PKI in {pki.directory}: issued {pki.seals_issued} agency seals and "
+            f"{pki.personal_issued} personal certificates."
+        )
         self.stdout.write("\n".join(lines))
