@@ -44,7 +44,9 @@ lint: install-dev
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/lint-imports
-	$(BIN)/mypy src/motcua/core $$(ls -d src/motcua/*/services.py src/motcua/*/services 2>/dev/null | grep -v /core/)
+	$(BIN)/mypy src/motcua/core $$(ls -d src/motcua/*/services.py src/motcua/*/services 2>/dev/null | grep -v /core/) \
+		src/motcua/signatures/keys src/motcua/signatures/registry.py src/motcua/signatures/verification.py \
+		src/motcua/signatures/expiry.py
 
 format: install-dev
 	$(BIN)/ruff format src tests scripts

@@ -32,6 +32,7 @@ def warn(django_capture_on_commit_callbacks):
 
     return run
 
+
 NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -135,7 +136,7 @@ def certificate_expiry_warn(*, now: dt.datetime | None = None, actor: Any = None
             )
             for address, language in warning.recipients:
                 subject, body = _message(warning, language)
-                transaction.on_commit(lambda s=subject, b=body, a=address: _mail(subject=s, body=b, address=a))
+                transaction.on_commit(partial(_mail, subject=subject, body=body, address=address))
         if not warning.recipients:
             logger.warning("certificate expires with nobody to warn", extra={"serial": certificate.serial_number})
         sent.append(warning)

@@ -34,6 +34,8 @@ DEMO_OFFICIALS = [
     ("tuphap.halong", "Ngô Văn Hải", Role.SPECIALIST, "000.00.31.H49", "Công chức Tư pháp - Hộ tịch"),
     ("chutich.halong", "Lý Thị Hồng", Role.AGENCY_LEADER, "000.00.31.H49", "Chủ tịch UBND phường"),
     ("vanthu.vpcp", "Hoàng Thị Mai", Role.DOCUMENT_CLERK, "000.00.00.G22", "Văn thư"),
+    # The Department of Justice's document clerk keeps its seal: results are sealed after the director signs.
+    ("vanthu.stp", "Phan Thị Thu", Role.DOCUMENT_CLERK, "000.00.01.H49", "Văn thư Sở Tư pháp"),
     ("baocao.na", "Vũ Đức Anh", Role.REPORTING_OFFICER, "000.00.00.H41", "Chuyên viên tổng hợp báo cáo"),
     ("kiemtoan", "Bùi Thanh Tâm", Role.AUDITOR, "000.00.00.G22", "Kiểm soát viên"),
     ("quantri.qn", "Đặng Văn Long", Role.AGENCY_ADMIN, "000.00.00.H49", "Quản trị hệ thống cấp tỉnh"),
