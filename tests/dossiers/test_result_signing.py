@@ -10,6 +10,8 @@ import io
 import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -123,10 +125,12 @@ def test_the_qr_code_on_the_result_leads_to_its_verification_page(citizen, versi
     assert decoded.stdout.strip().endswith(f"/verify/{code}")
 
 
-def test_a_wrong_pin_leaves_the_dossier_as_it_was(citizen, version, officials, keys):
+def test_a_wrong_pin_leaves_the_dossier_as_it_was(citizen, version, officials, keys, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
     dossier = at_decision(citizen, version, officials)
     before = state_of(dossier)
     files, registered = DossierFile.objects.count(), IssuedDocument.objects.count()
+    stored = sorted((tmp_path / "media").rglob("*"))
 
     with pytest.raises(ValidationFailed) as error:
         services.dossier_approve_and_sign(actor=officials["phe_duyet"], dossier=dossier, pin="999999", at=at(3, 15))
@@ -134,6 +138,8 @@ def test_a_wrong_pin_leaves_the_dossier_as_it_was(citizen, version, officials, k
     assert error.value.code == "wrong_pin"
     assert state_of(dossier) == before
     assert DossierFile.objects.count() == files and IssuedDocument.objects.count() == registered
+    # Nor a rendered result (the applicant's data) left in storage, where the rollback cannot reach.
+    assert sorted((tmp_path / "media").rglob("*")) == stored
 
 
 def test_approving_without_a_pin_is_refused_when_signing_is_asked(citizen, version, officials, keys):
@@ -297,3 +303,39 @@ def test_the_api_approves_and_signs_then_seals(citizen, version, officials, keys
     )
     assert sealed.status_code == 200, sealed.content
     assert [entry["kind"] for entry in sealed.json()["result"]["signatures"]] == ["personal", "agency_seal"]
+
+
+def test_pyhanko_validation_cli_accepts_the_signed_and_sealed_result(
+    citizen, version, officials, keys, document_clerk, tmp_path
+):
+    """pyHanko's own command line (``adesverify``), an independent validator trusting only the dev root."""
+    pyhanko = shutil.which("pyhanko", path=str(Path(sys.executable).parent))
+    assert pyhanko, "pyhanko-cli is a dev dependency, installed next to this Python"
+    dossier = at_decision(citizen, version, officials)
+    dossier = services.dossier_approve_and_sign(
+        actor=officials["phe_duyet"], dossier=dossier, pin=SIGNING_PIN, at=at(3, 15)
+    )
+    services.dossier_result_seal(actor=document_clerk, dossier=dossier, pin=SIGNING_PIN)
+    (tmp_path / "result.pdf").write_bytes(result_bytes(dossier))
+    root = keys.path_of(name="root-ca")
+
+    def validate(path):
+        return subprocess.run(
+            [pyhanko, "sign", "adesverify", "--trust", str(root), "--trust-replace", "--pretty-print", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    accepted = validate(tmp_path / "result.pdf")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    # AdES-style validation: it uses the revocation data the signatures embedded (B-LT), nothing online.
+    assert accepted.stdout.count("The signature is judged VALID.") == 2, accepted.stdout
+    assert accepted.stdout.count("The signer's certificate is trusted.") == 2, accepted.stdout
+
+    tampered = bytearray(result_bytes(dossier))
+    middle = len(tampered) // 3
+    tampered[middle] = (tampered[middle] + 1) % 256
+    (tmp_path / "tampered.pdf").write_bytes(bytes(tampered))
+    assert validate(tmp_path / "tampered.pdf").returncode != 0

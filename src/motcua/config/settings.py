@@ -53,6 +53,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Earlier secret keys, kept while rotating: sessions and signing keys encrypted under them still open.
+SECRET_KEY_FALLBACKS = env_list("MOTCUA_SECRET_KEY_FALLBACKS")
 DEBUG = env_bool("MOTCUA_DEBUG", False)
 ALLOWED_HOSTS = env_list("MOTCUA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("MOTCUA_CSRF_TRUSTED_ORIGINS")
@@ -297,5 +299,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # fontTools narrates every font subset (each visible signature stamp) at INFO.
+        "fontTools": {"level": "WARNING"},
+        # pyHanko warns on every B-LT signature that fetching is off: Motcua gives it the revocation data itself.
+        "pyhanko.sign.signers.pdf_signer": {"level": "ERROR"},
+    },
 }

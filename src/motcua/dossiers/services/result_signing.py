@@ -30,7 +30,7 @@ from motcua.dossiers.services._base import actor_label, audited, begin, moment, 
 from motcua.dossiers.services.result_documents import dossier_result_document_issue
 from motcua.dossiers.services.results import dossier_approve
 from motcua.dossiers.workflow import Action
-from motcua.signatures.keys import pdf_sign_with, signing_key_find, signing_key_unlock
+from motcua.signatures.keys import KeySigner, pdf_sign_with, signing_key_find, signing_key_unlock
 from motcua.signatures.pdf import StampText
 from motcua.signatures.registry import (
     issued_document_file_set,
@@ -80,6 +80,19 @@ def _replace_result_file(*, dossier: Dossier, item: DossierFile, data: bytes, ac
         issued_document_file_set(document=issued_document_get(short_code=code), data=data, actor=actor)
 
 
+def _unlock(*, actor: Any, kind: str, organisation_code: str, pin: str) -> KeySigner:
+    """The key that signs: the actor's personal key, or the organisation's seal; the PIN opens it."""
+    if kind == PERSONAL:
+        key = signing_key_find(holder=actor, kind=PERSONAL) if isinstance(actor, User) else None
+        missing = _("You have no valid signing certificate. Ask your agency's administrator to register one.")
+    else:
+        key = signing_key_find(organisation_code=organisation_code, kind=SEAL)
+        missing = _("This agency has no valid seal certificate. Ask its administrator to register one.")
+    if key is None:
+        raise InvalidState(missing, code="signing_key_missing")
+    return signing_key_unlock(signing_key=key, pin=pin, actor=actor)
+
+
 def _sign(
     *,
     actor: Any,
@@ -89,6 +102,7 @@ def _sign(
     kind: str,
     at: dt.datetime | None,
     note: str = "",
+    signer: KeySigner | None = None,
 ) -> Dossier:
     at = moment(at)
     dossier, position, _target = begin(actor=actor, dossier=dossier, action=action)
@@ -107,15 +121,8 @@ def _sign(
         )
     item = _result_file(dossier)
     organisation = dossier.processing_organisation
-    if kind == PERSONAL:
-        key = signing_key_find(holder=actor, kind=PERSONAL) if isinstance(actor, User) else None
-        missing = _("You have no valid signing certificate. Ask your agency's administrator to register one.")
-    else:
-        key = signing_key_find(organisation_code=organisation.code or "", kind=SEAL)
-        missing = _("This agency has no valid seal certificate. Ask its administrator to register one.")
-    if key is None:
-        raise InvalidState(missing, code="signing_key_missing")
-    signer = signing_key_unlock(signing_key=key, pin=pin, actor=actor)
+    if signer is None:
+        signer = _unlock(actor=actor, kind=kind, organisation_code=organisation.code or "", pin=pin)
     before = audited(dossier)
     page, box = _box(dossier, "signer_box" if kind == PERSONAL else "seal_box")
     if kind == PERSONAL:
@@ -143,7 +150,9 @@ def _sign(
     _replace_result_file(dossier=dossier, item=item, data=signed, actor=actor)
     entry = {
         "kind": kind,
-        "by": actor_label(actor),
+        # The seal is the agency's signature; who applied it is kept beside it.
+        "by": actor_label(actor) if kind == PERSONAL else organisation.name,
+        "applied_by": actor_label(actor),
         "at": at.isoformat(),
         "certificate_serial": signer.signing_key.certificate.serial_number,
         "sha256": item.sha256,
@@ -193,11 +202,14 @@ def dossier_approve_and_sign(
     if not pin:
         raise ValidationFailed(details={"pin": [str(_("Enter the PIN of your signing key."))]})
     at = moment(at)
+    # The key is opened first: a wrong PIN must not leave a rendered result (the applicant's data) in storage,
+    # where the database's rollback cannot reach.
+    signer = _unlock(actor=actor, kind=PERSONAL, organisation_code="", pin=pin)
     dossier = dossier_approve(
         actor=actor, dossier=dossier, result=result, note=note, expected_step=expected_step, at=at
     )
     dossier_result_document_issue(dossier=dossier, actor=SYSTEM)
-    return dossier_result_sign(actor=actor, dossier=dossier, pin=pin, at=at)
+    return _sign(actor=actor, dossier=dossier, pin=pin, action=Action.SIGN_RESULT, kind=PERSONAL, at=at, signer=signer)
 
 
 def approver_signs(*, user: Any) -> bool:

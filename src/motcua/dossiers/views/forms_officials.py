@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from motcua.agencies.models import Organisation
@@ -109,16 +110,20 @@ class DelayForm(ActionForm):
 
 
 class ApproveForm(NoteForm):
-    """The approver's decision; with a signing key, the PIN signs the result document at once."""
+    """The approver's decision; an approver who holds a signing key signs the result document at once."""
 
     pin = forms.CharField(
         label=_("Signing PIN"),
-        required=False,
         max_length=64,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
         help_text=_("Approving signs the result document with your certificate: enter the PIN of your signing key."),
     )
+
+    def __init__(self, *args: Any, signs: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not signs:
+            del self.fields["pin"]
 
 
 class PinForm(ActionForm):
@@ -179,6 +184,8 @@ def form_errors_apply(form: forms.Form, error: MotcuaError, field_map: dict[str,
     details = error.details if isinstance(error.details, dict) else {}
     placed = False
     for key, messages in details.items():
+        if not isinstance(messages, str | list) and not isinstance(messages, Promise):
+            continue  # data for API clients (e.g. remaining_attempts), not a message
         texts = [str(message) for message in (messages if isinstance(messages, list) else [messages])]
         texts = [text for text in texts if text]
         if not texts:

@@ -61,6 +61,7 @@ from motcua.dossiers.timeliness import dossier_timeliness_compute
 from motcua.dossiers.views.forms_officials import (
     ACTION_FORMS,
     ActionForm,
+    ApproveForm,
     CounterIntakeForm,
     CounterProcedureForm,
     LogBookForm,
@@ -420,10 +421,19 @@ def _available_actions(user: Any, dossier: Dossier, content: Any) -> list[str]:
 
 
 def _form_for(
-    action: str, dossier: Dossier, content: Any, data: Any = None, files: Any = None, *, initial: Any = None
+    action: str,
+    dossier: Dossier,
+    content: Any,
+    data: Any = None,
+    files: Any = None,
+    *,
+    initial: Any = None,
+    user: Any = None,
 ) -> ActionForm:
     form_class = ACTION_FORMS[action]
     kwargs: dict[str, Any] = {"dossier": dossier, "prefix": action}
+    if form_class is ApproveForm:
+        kwargs["signs"] = approver_signs(user=user)
     if form_class is ReturnToStepForm:
         index = dossier.current_step_index or 0
         kwargs["steps"] = [(step.code, step.name) for step in content.workflow[:index]]
@@ -522,9 +532,9 @@ def _process_page(
         if bound is not None and bound[0] == action:
             form = bound[1]
         elif action == Action.ANSWER_OPINION and open_opinions:
-            form = _form_for(action, dossier, content, initial={"opinion_request": open_opinions[0].pk})
+            form = _form_for(action, dossier, content, initial={"opinion_request": open_opinions[0].pk}, user=user)
         else:
-            form = _form_for(action, dossier, content)
+            form = _form_for(action, dossier, content, user=user)
         action_forms.append(
             {
                 "action": action,
@@ -655,7 +665,7 @@ def _call_service(action: str, *, user: Any, dossier: Dossier, form: ActionForm,
         services.dossier_stop(actor=user, dossier=dossier, reason=data["reason"])
         return _("Processing was stopped.")
     if action == Action.APPROVE:
-        if data.get("pin") or approver_signs(user=user):
+        if "pin" in form.fields:
             services.dossier_approve_and_sign(
                 actor=user, dossier=dossier, pin=data.get("pin", ""), note=data.get("note", ""), expected_step=expected
             )
@@ -697,7 +707,7 @@ def action(request: HttpRequest, code: str, action: str) -> HttpResponse:
     if action not in ACTION_FORMS:
         raise Http404
     content = procedure_content(dossier.procedure_version)
-    form = _form_for(action, dossier, content, request.POST, request.FILES)
+    form = _form_for(action, dossier, content, request.POST, request.FILES, user=request.user)
     if not form.is_valid():
         return _process_page(request, dossier, bound=(action, form), status=422)
     seen = form.cleaned_data.get("seen_state")
