@@ -24,7 +24,7 @@ def test_demo_loads_agencies_and_accounts_once(settings, tmp_path):
     logins = (tmp_path / "demo-logins.txt").read_text()
     password = logins.rsplit("password for all: ", 1)[1].strip()
     users = User.objects.count()
-    assert users == 14
+    assert users == 15  # 13 officials, a citizen, a business
 
     clerk = User.objects.get(username="motcua.qn")
     assert clerk.kind == User.Kind.OFFICIAL and clerk.check_password(password)

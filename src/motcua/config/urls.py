@@ -22,6 +22,7 @@ urlpatterns = [
     path("dossiers/", include("motcua.dossiers.urls")),
     path("pki/", include("motcua.signatures.urls")),
     path("verify/", include("motcua.signatures.urls_public")),
+    path("signatures/keys/", include("motcua.signatures.urls_keys")),
     path("", include("motcua.web.urls")),
 ]
 if settings.DEBUG:

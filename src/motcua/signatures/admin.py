@@ -1,8 +1,8 @@
 """Administration of the certificate inventory, the signing keys and the issued documents.
 
 Nothing here edits a row directly: certificates come from the PKI or from an import, keys from an import,
-documents from the services that issue them. The actions call the services (revoke, unblock, withdraw), which
-check the rules and write the audit trail.
+documents from the services that issue them. The actions and the key import page call the services (revoke,
+import, unblock, withdraw), which check the rules and write the audit trail.
 """
 
 from __future__ import annotations
@@ -10,17 +10,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 
-from motcua.agencies.models import Role
-from motcua.agencies.selectors import user_has_role
-from motcua.core.exceptions import MotcuaError
+from motcua.agencies.models import Organisation, Role
+from motcua.agencies.selectors import organisation_find, user_has_role
+from motcua.core.exceptions import MotcuaError, PermissionDenied
+from motcua.signatures.keys import PIN_MAX_LENGTH, PIN_MIN_LENGTH, signing_key_import, signing_key_unblock
+from motcua.signatures.keys.files import MAX_FILE_BYTES
 from motcua.signatures.models import Certificate, IssuedDocument, RevocationReason, SigningKey
 from motcua.signatures.registry import issued_document_withdraw
 from motcua.signatures.services import certificate_revoke
@@ -117,6 +125,98 @@ class CertificateAdmin(_ReadOnlyAdmin):
         self._revoke(request, queryset, RevocationReason.SUPERSEDED)
 
 
+class SigningKeyImportForm(forms.Form):
+    """Import a certificate and its key from a PKCS#12 (or PEM) file; ``signing_key_import`` checks the rest."""
+
+    file = forms.FileField(label=_("Key file (PKCS#12: .p12 or .pfx)"))
+    password = forms.CharField(
+        label=_("Password of the file"), required=False, strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (Certificate.Kind.AGENCY_SEAL, Certificate.Kind.AGENCY_SEAL.label),
+            (Certificate.Kind.PERSONAL, Certificate.Kind.PERSONAL.label),
+        ],
+    )
+    organisation = forms.CharField(
+        label=_("Organisation code"),
+        required=False,
+        max_length=35,
+        help_text=_("The electronic code of the seal's organisation, or of the organisation the holder signs for."),
+    )
+    holder = forms.CharField(
+        label=_("Holder's username"), required=False, max_length=150, help_text=_("For a personal key: the official.")
+    )
+    pin = forms.CharField(label=_("PIN"), strip=False, widget=forms.PasswordInput(render_value=False))
+    pin_confirmation = forms.CharField(
+        label=_("PIN again"), strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+    label = forms.CharField(label=_("Label"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pin"].help_text = _(
+            "%(minimum)d to %(maximum)d characters: digits, Latin letters or punctuation, without spaces."
+        ) % {"minimum": PIN_MIN_LENGTH, "maximum": PIN_MAX_LENGTH}
+        self.fields["file"].help_text = _("At most %(limit)s.") % {"limit": filesizeformat(MAX_FILE_BYTES)}
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            limit = filesizeformat(MAX_FILE_BYTES)
+            raise forms.ValidationError(
+                _("The file is too large: a key file has at most %(limit)s.") % {"limit": limit}, code="too_large"
+            )
+        return upload
+
+    def clean_organisation(self) -> Organisation | None:
+        code = self.cleaned_data["organisation"].strip()
+        if not code:
+            return None
+        organisation = organisation_find(reference=code)
+        if organisation is None:
+            raise forms.ValidationError(_("There is no organisation with this code."), code="unknown_organisation")
+        return organisation
+
+    def clean_holder(self) -> Any:
+        username = self.cleaned_data["holder"].strip()
+        if not username:
+            return None
+        user_model = get_user_model()
+        holder = user_model.objects.filter(username=username, kind=user_model.Kind.OFFICIAL).first()
+        if holder is None:
+            raise forms.ValidationError(_("There is no official with this username."), code="unknown_holder")
+        return holder
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        pin, confirmation = cleaned.get("pin"), cleaned.get("pin_confirmation")
+        if pin and confirmation is not None and pin != confirmation:
+            self.add_error("pin_confirmation", _("The two PINs you typed are not the same."))
+        return cleaned
+
+
+# Details of the import service's errors that name a field of the form.
+_IMPORT_ERROR_FIELDS = {"file": "file", "pin": "pin", "holder": "holder", "organisation": "organisation"}
+_PASSWORD_ERROR_CODES = frozenset({"key_file_wrong_password", "key_file_password_required"})
+
+
+def _import_errors_apply(form: forms.Form, error: MotcuaError) -> None:
+    if error.code in _PASSWORD_ERROR_CODES:
+        form.add_error("password", str(error.message))
+        return
+    details = error.details if isinstance(error.details, dict) else {}
+    placed = False
+    for key, name in _IMPORT_ERROR_FIELDS.items():
+        texts = details.get(key)
+        if isinstance(texts, list) and texts and name not in form.errors:
+            form.add_error(name, [str(text) for text in texts])
+            placed = True
+    if not placed:
+        form.add_error(None, str(error.message))
+
+
 @admin.register(SigningKey)
 class SigningKeyAdmin(_ReadOnlyAdmin):
     list_display = ["__str__", "storage", "certificate", "failed_attempts", "locked_at", "is_active"]
@@ -135,6 +235,72 @@ class SigningKeyAdmin(_ReadOnlyAdmin):
         "created_at",
     ]
     exclude = ["encrypted_key", "key_derivation"]
+    actions = ["unblock"]
+    change_list_template = "admin/signatures/signingkey/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "import/",
+                self.admin_site.admin_view(
+                    sensitive_post_parameters("password", "pin", "pin_confirmation")(self.import_view)
+                ),
+                name="signatures_signingkey_import",
+            )
+        ]
+        return own + super().get_urls()
+
+    @admin.action(description=_("Unblock the selected keys"))
+    def unblock(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        _each(
+            self,
+            request,
+            queryset,
+            lambda row: signing_key_unblock(signing_key=row, actor=request.user),
+            str(_("%(count)d key(s) unblocked.")),
+        )
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Import a key file as a seal or a personal key; who may is the service's rule (administrators of the
+        organisation or of the platform, or the holder)."""
+        if not self.has_view_permission(request):
+            raise DjangoPermissionDenied
+        form = SigningKeyImportForm(request.POST or None, request.FILES or None)
+        status = 200
+        if request.method == "POST":
+            status = 422
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    key = signing_key_import(
+                        data=data["file"].read(),
+                        password=data["password"] or None,
+                        pin=data["pin"],
+                        kind=data["kind"],
+                        holder=data["holder"],
+                        organisation=data["organisation"],
+                        label=data["label"],
+                        actor=request.user,
+                    )
+                except MotcuaError as error:
+                    _import_errors_apply(form, error)
+                    if isinstance(error, PermissionDenied):
+                        status = 403
+                else:
+                    self.message_user(request, _("The key “%(key)s” was imported.") % {"key": key}, messages.SUCCESS)
+                    return HttpResponseRedirect(reverse("admin:signatures_signingkey_change", args=[key.pk]))
+        return TemplateResponse(
+            request,
+            "admin/signatures/signingkey/import.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Import a key (PKCS#12)"),
+                "form": form,
+                "opts": self.model._meta,
+                "media": self.media + form.media,
+            },
+            status=status,
+        )
 
 
 @admin.register(IssuedDocument)
