@@ -408,7 +408,7 @@ def _available_actions(user: Any, dossier: Dossier, content: Any) -> list[str]:
     if actions & {Action.SIGN_RESULT, Action.SEAL_RESULT}:
         signed = {entry.get("kind") for entry in result_signatures(dossier)}
         has_file = DossierFile.objects.filter(dossier=dossier, purpose=DossierFile.Purpose.RESULT).exists()
-        if not has_file or "personal" in signed:
+        if not has_file or "personal" in signed or not approver_signs(user=user):
             actions.discard(Action.SIGN_RESULT)
         if (
             not has_file
