@@ -339,3 +339,30 @@ def test_pyhanko_validation_cli_accepts_the_signed_and_sealed_result(
     tampered[middle] = (tampered[middle] + 1) % 256
     (tmp_path / "tampered.pdf").write_bytes(bytes(tampered))
     assert validate(tmp_path / "tampered.pdf").returncode != 0
+
+
+def test_a_failure_after_the_pin_leaves_no_file_in_storage(citizen, version, officials, keys, settings, tmp_path):
+    """A time-stamping authority down while signing: nothing of the approval stays, not even its files."""
+    from motcua.dossiers.services import result_signing
+    from motcua.signatures.tsa import TimestampFailed
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    dossier = at_decision(citizen, version, officials)
+    before = state_of(dossier)
+    stored = sorted((tmp_path / "media").rglob("*.pdf"))
+
+    def tsa_down(**kwargs):
+        raise TimestampFailed()
+
+    original = result_signing.pdf_sign_with
+    result_signing.pdf_sign_with = tsa_down
+    try:
+        with pytest.raises(TimestampFailed):
+            services.dossier_approve_and_sign(
+                actor=officials["phe_duyet"], dossier=dossier, pin=SIGNING_PIN, at=at(3, 15)
+            )
+    finally:
+        result_signing.pdf_sign_with = original
+
+    assert state_of(dossier) == before
+    assert sorted((tmp_path / "media").rglob("*.pdf")) == stored

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -37,6 +38,8 @@ from motcua.signatures.registry import (
     issued_document_get,
     issued_document_verification_url,
 )
+
+logger = logging.getLogger(__name__)
 
 PERSONAL = "personal"
 SEAL = "agency_seal"
@@ -208,8 +211,31 @@ def dossier_approve_and_sign(
     dossier = dossier_approve(
         actor=actor, dossier=dossier, result=result, note=note, expected_step=expected_step, at=at
     )
-    dossier_result_document_issue(dossier=dossier, actor=SYSTEM)
-    return _sign(actor=actor, dossier=dossier, pin=pin, action=Action.SIGN_RESULT, kind=PERSONAL, at=at, signer=signer)
+    issued = dossier_result_document_issue(dossier=dossier, actor=SYSTEM)
+    try:
+        return _sign(
+            actor=actor, dossier=dossier, pin=pin, action=Action.SIGN_RESULT, kind=PERSONAL, at=at, signer=signer
+        )
+    except Exception:
+        # The transaction rolls back; the files it stored would stay (a TSA down, a token unplugged...).
+        if issued is not None:
+            try:
+                _stored_files_delete(dossier=dossier, item=issued)
+            except Exception:  # never hide the error that made the signing fail
+                logger.exception("files of a failed signing were not removed", extra={"dossier": dossier.code})
+        raise
+
+
+def _stored_files_delete(*, dossier: Dossier, item: DossierFile) -> None:
+    names = [(item.file.storage, item.file.name)]
+    code = str((Dossier.objects.get(pk=dossier.pk).result or {}).get("issued_document") or "")
+    if code:
+        document = issued_document_get(short_code=code)
+        if document.file:
+            names.append((document.file.storage, document.file.name))
+    for storage, name in names:
+        if name and storage.exists(name):
+            storage.delete(name)
 
 
 def approver_signs(*, user: Any) -> bool:
