@@ -112,3 +112,19 @@ def test_withdrawing_asks_for_a_reason_then_records_it(admin_client):
     event = AuditEvent.objects.get(action="signatures.issued_document_withdrawn")
     assert event.after["reason"] == "Cấp nhầm người"
     assert IssuedDocument.objects.filter(withdrawn_at__isnull=True).count() == 0
+
+
+def test_the_revoke_service_refuses_anyone_but_a_platform_administrator(platform_admin):
+    from motcua.core.exceptions import PermissionDenied
+    from motcua.signatures.services import certificate_revoke
+    from tests.factories import PositionFactory
+
+    row = _certificate()
+    agency_admin = PositionFactory(role=Role.AGENCY_ADMIN).user
+    with pytest.raises(PermissionDenied):
+        certificate_revoke(serial_number=row.serial_number, reason="keyCompromise", actor=agency_admin)
+    row.refresh_from_db()
+    assert row.revoked_at is None
+    certificate_revoke(serial_number=row.serial_number, reason="keyCompromise", actor=platform_admin)
+    row.refresh_from_db()
+    assert row.revoked_at is not None

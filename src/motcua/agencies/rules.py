@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from motcua.agencies.models import Role
-from motcua.agencies.selectors import user_has_role, user_roles_in_subtree_of
+from motcua.agencies.selectors import user_has_role, user_is_platform_admin, user_roles_in_subtree_of
 from motcua.core.permissions import SYSTEM, SystemActor, rule_register
 
 # Operator commands act as the platform itself (core.permissions.SYSTEM).
@@ -21,7 +21,7 @@ def _is_system(user: Any, obj: Any = None) -> bool:
 
 
 def _is_platform_admin(user: Any, obj: Any = None) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or user_has_role(user=user, role=Role.PLATFORM_ADMIN)
+    return user_is_platform_admin(user=user)
 
 
 def _is_auditor(user: Any, obj: Any = None) -> bool:

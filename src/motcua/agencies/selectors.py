@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from motcua.agencies.models import Organisation, Position, Unit
+from motcua.agencies.models import Organisation, Position, Role, Unit
 from motcua.agencies.search import search_terms
 from motcua.core.exceptions import NotFound
 from motcua.core.permissions import permission_require
@@ -48,6 +48,11 @@ def position_active_all(*, on: dt.date | None = None) -> QuerySet[Position]:
 
 def user_has_role(*, user: Any, role: str) -> bool:
     return position_active_list(user=user).filter(role=role).exists()
+
+
+def user_is_platform_admin(*, user: Any) -> bool:
+    """Django superusers and holders of the platform administrator role run the whole platform."""
+    return bool(getattr(user, "is_superuser", False)) or user_has_role(user=user, role=Role.PLATFORM_ADMIN)
 
 
 def user_roles_in_subtree_of(*, user: Any, organisation: Organisation) -> set[str]:

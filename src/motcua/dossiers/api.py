@@ -367,24 +367,16 @@ def action_stop(request: HttpRequest, code: str, payload: ReasonIn) -> Any:
 
 @router.post("/{code}/actions/approve", response=DossierDetailOut, summary="Approve (last step)")
 def action_approve(request: HttpRequest, code: str, payload: ApproveIn) -> Any:
+    common = {
+        "actor": _user(request),
+        "dossier": _dossier(request, code),
+        "result": payload.result,
+        "note": payload.note,
+        "expected_step": _step(payload),
+    }
     if payload.pin:
-        dossier = services.dossier_approve_and_sign(
-            actor=_user(request),
-            dossier=_dossier(request, code),
-            pin=payload.pin,
-            result=payload.result,
-            note=payload.note,
-            expected_step=_step(payload),
-        )
-    else:
-        dossier = services.dossier_approve(
-            actor=_user(request),
-            dossier=_dossier(request, code),
-            result=payload.result,
-            note=payload.note,
-            expected_step=_step(payload),
-        )
-    return _detail(request, dossier)
+        return _detail(request, services.dossier_approve_and_sign(**common, pin=payload.pin))
+    return _detail(request, services.dossier_approve(**common))
 
 
 @router.post("/{code}/actions/sign_result", response=DossierDetailOut, summary="Sign the result document")

@@ -24,18 +24,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from motcua.agencies.models import Organisation, Role
-from motcua.agencies.selectors import organisation_find, user_has_role
+from motcua.agencies.models import Organisation
+from motcua.agencies.selectors import organisation_find
 from motcua.core.exceptions import MotcuaError, PermissionDenied
 from motcua.signatures.keys import PIN_MAX_LENGTH, PIN_MIN_LENGTH, signing_key_import, signing_key_unblock
 from motcua.signatures.keys.files import MAX_FILE_BYTES
 from motcua.signatures.models import Certificate, IssuedDocument, RevocationReason, SigningKey
 from motcua.signatures.registry import issued_document_withdraw
 from motcua.signatures.services import certificate_revoke
-
-
-def _is_platform_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or user_has_role(user=user, role=Role.PLATFORM_ADMIN)
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
@@ -100,9 +96,6 @@ class CertificateAdmin(_ReadOnlyAdmin):
         return False
 
     def _revoke(self, request: HttpRequest, queryset: QuerySet[Any], reason: str) -> None:
-        if not _is_platform_admin(request.user):
-            self.message_user(request, _("Only platform administrators revoke certificates."), level=messages.ERROR)
-            return
         _each(
             self,
             request,

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from motcua.agencies.models import Role
-from motcua.agencies.selectors import organisation_find, user_has_role, user_roles_in_subtree_of
+from motcua.agencies.selectors import organisation_find, user_is_platform_admin, user_roles_in_subtree_of
 from motcua.core.audit import audit_record, snapshot
 from motcua.core.exceptions import InvalidState, NotFound, ValidationFailed
 from motcua.core.permissions import permission_require, rule_register
@@ -101,7 +101,7 @@ def short_code_normalise(text: str) -> str | None:
 
 def _may_withdraw(user: Any, document: Any) -> bool:
     """Platform administrators; the leader or administrator of the issuing organisation or a body above it."""
-    if bool(getattr(user, "is_superuser", False)) or user_has_role(user=user, role=Role.PLATFORM_ADMIN):
+    if user_is_platform_admin(user=user):
         return True
     organisation = organisation_find(reference=getattr(document, "organisation_code", "") or None)
     if organisation is None:

@@ -36,9 +36,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from motcua.agencies.selectors import organisation_list, position_active_all
+from motcua.agencies.selectors import organisation_list, position_active_all, user_is_platform_admin
 from motcua.core.audit import audit_record, snapshot
 from motcua.core.exceptions import Conflict, InvalidState, NotFound, ValidationFailed
+from motcua.core.permissions import permission_require, rule_register
 from motcua.signatures.models import Certificate, RevocationReason, SigningKey
 
 KeyType = Literal["rsa", "ec"]
@@ -59,6 +60,16 @@ OCSP_DAYS = 2 * 365
 END_ENTITY_DAYS = 3 * 365
 CRL_VALIDITY_HOURS = 24
 CLOCK_SKEW = dt.timedelta(minutes=5)
+
+# Who may revoke a certificate: platform administrators (rules in core.permissions).
+REVOKE_ACTION = "signatures.certificate_revoke"
+
+
+def _may_revoke(user: Any, obj: Any = None) -> bool:
+    return user_is_platform_admin(user=user)
+
+
+rule_register(REVOKE_ACTION, _may_revoke)
 
 # Fields of the inventory that the audit trail records (the PEM is long and follows from the fingerprint).
 _AUDITED_FIELDS = [
@@ -585,6 +596,47 @@ def _end_entity_subject(
     return subject, extra
 
 
+def _certify(
+    *,
+    pki: DevPki,
+    public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey,
+    kind: str,
+    common_name: str,
+    organisation_name: str,
+    organisation_code: str,
+    organisation_unit: str,
+    title: str,
+    email: str,
+    days: int,
+    organisation: Any,
+    holder: Any,
+    actor: Any,
+) -> tuple[x509.Certificate, Certificate]:
+    """Certify a public key as a seal or personal certificate of the issuing CA and record it in the inventory."""
+    subject, extra = _end_entity_subject(
+        kind=kind,
+        common_name=common_name,
+        organisation_name=organisation_name,
+        organisation_code=organisation_code,
+        organisation_unit=organisation_unit,
+        title=title,
+        email=email,
+    )
+    certificate = _end_entity_certificate(
+        issuing=pki.issuing, base_url=pki_base_url(), subject=subject, public_key=public_key, days=days, extra=extra
+    )
+    row = certificate_record(
+        certificate=certificate,
+        issuer=pki.issuing.certificate,
+        kind=kind,
+        organisation_code=organisation_code,
+        organisation=organisation,
+        holder=holder,
+        actor=actor,
+    )
+    return certificate, row
+
+
 @transaction.atomic
 def certificate_issue_for_public_key(
     *,
@@ -609,7 +661,9 @@ def certificate_issue_for_public_key(
     """
     if not isinstance(public_key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         raise ValidationFailed(_("Only RSA and elliptic-curve keys are supported."), code="key_type_unsupported")
-    subject, extra = _end_entity_subject(
+    certificate, _row = _certify(
+        pki=pki,
+        public_key=public_key,
         kind=kind,
         common_name=common_name,
         organisation_name=organisation_name,
@@ -617,15 +671,7 @@ def certificate_issue_for_public_key(
         organisation_unit=organisation_unit,
         title=title,
         email=email,
-    )
-    certificate = _end_entity_certificate(
-        issuing=pki.issuing, base_url=pki_base_url(), subject=subject, public_key=public_key, days=days, extra=extra
-    )
-    certificate_record(
-        certificate=certificate,
-        issuer=pki.issuing.certificate,
-        kind=kind,
-        organisation_code=organisation_code,
+        days=days,
         organisation=organisation,
         holder=holder,
         actor=actor,
@@ -656,7 +702,10 @@ def certificate_issue(
     With a ``pin`` the key is kept as a software ``SigningKey`` encrypted under that PIN; without one it is
     only returned (the caller keeps it: tests, a key handed over on a token). It is never written to a file.
     """
-    subject, extra = _end_entity_subject(
+    key = _generate_key(key_type=key_type, key_size=END_ENTITY_KEY_SIZE)
+    certificate, row = _certify(
+        pki=pki,
+        public_key=key.public_key(),
         kind=kind,
         common_name=common_name,
         organisation_name=organisation_name,
@@ -664,15 +713,7 @@ def certificate_issue(
         organisation_unit=organisation_unit,
         title=title,
         email=email,
-    )
-    certified = _issue_end_entity(
-        issuing=pki.issuing, base_url=pki_base_url(), subject=subject, key_type=key_type, days=days, extra=extra
-    )
-    row = certificate_record(
-        certificate=certified.certificate,
-        issuer=pki.issuing.certificate,
-        kind=kind,
-        organisation_code=organisation_code,
+        days=days,
         organisation=organisation,
         holder=holder,
         actor=actor,
@@ -681,8 +722,8 @@ def certificate_issue(
         # Imported here: signatures.keys builds on this module (the inventory, the PKI).
         from motcua.signatures.keys import signing_key_create_software
 
-        signing_key_create_software(certificate_row=row, private_key=certified.private_key, pin=pin, actor=actor)
-    return certified
+        signing_key_create_software(certificate_row=row, private_key=key, pin=pin, actor=actor)
+    return CertifiedKey(certificate=certificate, private_key=key)
 
 
 def certificate_find(*, serial_number: str, issuer_fingerprint: str = "") -> Certificate:
@@ -707,7 +748,12 @@ def certificate_revoke(
     revoked_at: dt.datetime | None = None,
     actor: Any = None,
 ) -> Certificate:
-    """Revoke a certificate: from now on the CRL lists it and the OCSP responder answers ``revoked`` (RFC 5280)."""
+    """Revoke a certificate: from now on the CRL lists it and the OCSP responder answers ``revoked`` (RFC 5280).
+
+    Platform administrators revoke; ``actor=None`` is the operator's command on the server (``motcua pki revoke``).
+    """
+    if actor is not None:
+        permission_require(actor, REVOKE_ACTION)
     if reason not in RevocationReason.values:
         raise ValidationFailed(
             _("Unknown revocation reason."), details={"reason": [str(reason)], "allowed": list(RevocationReason.values)}

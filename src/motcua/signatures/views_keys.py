@@ -37,7 +37,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from motcua.agencies.models import Organisation, Role
-from motcua.agencies.selectors import organisation_get, position_active_list, position_list
+from motcua.agencies.selectors import organisation_get, position_active_list, position_list, user_has_role
 from motcua.core.exceptions import MotcuaError, NotFound, PermissionDenied
 from motcua.signatures.keys import (
     MAX_WRONG_PINS,
@@ -285,10 +285,6 @@ def _managed_organisations(user: Any) -> list[Organisation]:
     return sorted(unique.values(), key=lambda organisation: organisation.name)
 
 
-def _is_platform_admin(user: Any) -> bool:
-    return position_active_list(user=user).filter(role=Role.PLATFORM_ADMIN).exists()
-
-
 # ------------------------------------------------------------------------------------------------------
 # Access
 # ------------------------------------------------------------------------------------------------------
@@ -353,7 +349,7 @@ def keys_mine(request: HttpRequest) -> HttpResponse:
             "own_keys": own,
             "seal_keys": seals,
             "managed_organisations": _managed_organisations(user),
-            "is_platform_admin": _is_platform_admin(user),
+            "is_platform_admin": user_has_role(user=user, role=Role.PLATFORM_ADMIN),
             "max_wrong_pins": MAX_WRONG_PINS,
             "warning_days": EXPIRY_WARNING_DAYS,
         },

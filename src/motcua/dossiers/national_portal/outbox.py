@@ -36,8 +36,8 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from pydantic import ValidationError
 
-from motcua.agencies.models import Position, Role
-from motcua.agencies.selectors import user_has_role
+from motcua.agencies.models import Position
+from motcua.agencies.selectors import user_is_platform_admin
 from motcua.core.audit import audit_record
 from motcua.core.permissions import permission_require, rule_register
 from motcua.dossiers.models import Dossier, DossierEvent, PortalOutboxRecord
@@ -67,7 +67,7 @@ def _setting(name: str, default: int) -> int:
 
 
 def _may_retry(user: Any, obj: Any = None) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or user_has_role(user=user, role=Role.PLATFORM_ADMIN)
+    return user_is_platform_admin(user=user)
 
 
 rule_register("dossiers.portal_outbox_retry", _may_retry)

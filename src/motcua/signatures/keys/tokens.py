@@ -17,7 +17,7 @@ import os
 import secrets
 import threading
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, Self, TypeVar
 
 import pkcs11
 from asn1crypto import algos
@@ -172,6 +172,21 @@ class _TokenKey:
     def _refuse_export(self) -> NoReturn:
         raise UnsupportedAlgorithm("A key on a PKCS#11 token cannot be exported.")
 
+    def private_bytes(
+        self,
+        encoding: serialization.Encoding,
+        format: serialization.PrivateFormat,
+        encryption_algorithm: serialization.KeySerializationEncryption,
+    ) -> bytes:
+        self._refuse_export()
+
+    # A handle on the token, not key material: copies are the same handle.
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._token_label}/{self._key_label}>"
 
@@ -216,20 +231,6 @@ class Pkcs11RsaPrivateKey(_TokenKey, rsa.RSAPrivateKey):
     def private_numbers(self) -> rsa.RSAPrivateNumbers:
         self._refuse_export()
 
-    def private_bytes(
-        self,
-        encoding: serialization.Encoding,
-        format: serialization.PrivateFormat,
-        encryption_algorithm: serialization.KeySerializationEncryption,
-    ) -> bytes:
-        self._refuse_export()
-
-    def __copy__(self) -> Pkcs11RsaPrivateKey:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Pkcs11RsaPrivateKey:
-        return self
-
 
 class Pkcs11EcPrivateKey(_TokenKey, ec.EllipticCurvePrivateKey):
     """An elliptic-curve key on a token: CKM_ECDSA over a hash made here, the raw r||s returned as DER."""
@@ -260,20 +261,6 @@ class Pkcs11EcPrivateKey(_TokenKey, ec.EllipticCurvePrivateKey):
 
     def private_numbers(self) -> ec.EllipticCurvePrivateNumbers:
         self._refuse_export()
-
-    def private_bytes(
-        self,
-        encoding: serialization.Encoding,
-        format: serialization.PrivateFormat,
-        encryption_algorithm: serialization.KeySerializationEncryption,
-    ) -> bytes:
-        self._refuse_export()
-
-    def __copy__(self) -> Pkcs11EcPrivateKey:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Pkcs11EcPrivateKey:
-        return self
 
 
 def token_private_key(
