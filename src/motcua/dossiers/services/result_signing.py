@@ -59,7 +59,7 @@ def _result_file(dossier: Dossier) -> DossierFile:
 
 
 def _signed_kinds(dossier: Dossier) -> list[str]:
-    return [str(entry.get("kind")) for entry in (dossier.result or {}).get("signatures") or []]
+    return [str(entry.get("kind")) for entry in result_signatures(dossier)]
 
 
 def _box(dossier: Dossier, name: str) -> tuple[int, tuple[int, int, int, int] | None]:
@@ -160,10 +160,7 @@ def _sign(
         "certificate_serial": signer.signing_key.certificate.serial_number,
         "sha256": item.sha256,
     }
-    dossier.result = {
-        **(dossier.result or {}),
-        "signatures": [*((dossier.result or {}).get("signatures") or []), entry],
-    }
+    dossier.result = {**(dossier.result or {}), "signatures": [*result_signatures(dossier), entry]}
     record(
         dossier=dossier,
         action=action,
