@@ -30,7 +30,7 @@ def _certificate() -> Certificate:
     fingerprint = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
     now = timezone.now()
     return Certificate.objects.create(
-        serial_number=fingerprint[:16],
+        serial_number="1" + fingerprint[:15],  # normalised serials have no leading zero
         kind=Certificate.Kind.PERSONAL,
         subject_common_name="Đỗ Mạnh Cường",
         not_before=now - dt.timedelta(days=1),

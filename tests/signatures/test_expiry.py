@@ -39,7 +39,7 @@ NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
 def _certificate(*, days_left: float, kind: str = Certificate.Kind.PERSONAL, with_key: bool = True, **fields):
     fingerprint = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
     row = Certificate.objects.create(
-        serial_number=fingerprint[:16],
+        serial_number="1" + fingerprint[:15],  # normalised serials have no leading zero
         kind=kind,
         subject_common_name=fields.pop("name", "Nguyễn Văn An"),
         not_before=NOW - dt.timedelta(days=365),
