@@ -15,6 +15,10 @@ from motcua.agencies.api import router as agencies_router
 from motcua.core.api import router as core_router
 from motcua.core.exceptions import MotcuaError, validation_details
 from motcua.dossiers.api import router as dossiers_router
+from motcua.exchange.api import router as exchange_router
+from motcua.feedback.api import router as feedback_router
+from motcua.notifications.api import router as notifications_router
+from motcua.payments.api import router as payments_router
 from motcua.procedures.api import router as procedures_router
 from motcua.signatures.api import router as signatures_router
 
@@ -106,3 +110,7 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/procedures", procedures_router, tags=["procedures"])
 api.add_router("/dossiers", dossiers_router, tags=["dossiers"])
 api.add_router("/signatures", signatures_router, tags=["signatures"])
+api.add_router("/payments", payments_router, tags=["payments"])
+api.add_router("/notifications", notifications_router, tags=["notifications"])
+api.add_router("/feedback", feedback_router, tags=["feedback"])
+api.add_router("/exchange", exchange_router, tags=["exchange"])

@@ -93,9 +93,13 @@ INSTALLED_APPS = [
     "motcua.core",
     "motcua.agencies",
     "motcua.accounts",
+    "motcua.notifications",
     "motcua.signatures",
     "motcua.procedures",
+    "motcua.payments",
     "motcua.dossiers",
+    "motcua.feedback",
+    "motcua.exchange",
     "motcua.web",
 ]
 

@@ -23,6 +23,10 @@ urlpatterns = [
     path("pki/", include("motcua.signatures.urls")),
     path("verify/", include("motcua.signatures.urls_public")),
     path("signatures/keys/", include("motcua.signatures.urls_keys")),
+    path("payments/", include("motcua.payments.urls")),
+    path("notifications/", include("motcua.notifications.urls")),
+    path("feedback/", include("motcua.feedback.urls")),
+    path("exchange/", include("motcua.exchange.urls")),
     path("", include("motcua.web.urls")),
 ]
 if settings.DEBUG:

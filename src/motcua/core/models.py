@@ -104,3 +104,23 @@ class CalendarDay(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} {self.get_kind_display()}: {self.reason}"
+
+
+class ScheduledJob(models.Model):
+    """When a periodic job (``core.schedule``) was last enqueued and when it is due again.
+
+    The row is locked while a scheduler decides, so several schedulers (one per machine at scale) enqueue
+    each job once per period.
+    """
+
+    name = models.CharField(_("job"), max_length=100, primary_key=True)
+    last_enqueued_at = models.DateTimeField(_("last enqueued at"), null=True, blank=True)
+    next_run_at = models.DateTimeField(_("next run at"))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,9 +8,23 @@ class DossiersConfig(AppConfig):
     verbose_name = _("Dossiers")
 
     def ready(self) -> None:
+        import datetime as dt
+
+        from motcua.core.schedule import periodic_register
         from motcua.dossiers import rules  # noqa: F401  (registers permission rules)
         from motcua.dossiers.events import dossier_event_subscribe
         from motcua.dossiers.services.result_documents import result_document_on_approve
 
         # The result document is produced from the procedure's template once an approval commits.
         dossier_event_subscribe(result_document_on_approve)
+        # The outbox is also delivered right after each change commits; the sweep catches what a lost task missed.
+        periodic_register(
+            "dossiers.portal_outbox_deliver",
+            every=dt.timedelta(minutes=1),
+            task="motcua.dossiers.national_portal.tasks.portal_outbox_deliver_task",
+        )
+        periodic_register(
+            "dossiers.unused_uploads_purge",
+            every=dt.timedelta(hours=1),
+            task="motcua.dossiers.tasks.dossier_unused_uploads_purge_task",
+        )

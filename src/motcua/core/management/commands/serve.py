@@ -10,13 +10,15 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Serve Motcua: gunicorn web workers and one task worker, stopped together with Ctrl+C."
+    help = "Serve Motcua: gunicorn web workers, a task worker and the periodic-job scheduler, stopped together."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("MOTCUA_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("MOTCUA_PORT", "8000")))
         parser.add_argument("--web-workers", type=int, default=int(os.environ.get("MOTCUA_WEB_WORKERS", "2")))
-        parser.add_argument("--no-worker", action="store_true", help="do not start a task worker")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not start a task worker nor the periodic-job scheduler"
+        )
 
     def handle(self, *args, **options):
         # The shared cache of the embedded run is a database table (rate limits must hold across workers).
@@ -31,6 +33,7 @@ class Command(BaseCommand):
         processes = [subprocess.Popen(web)]  # noqa: S603 - our own fixed command line
         if not options["no_worker"]:
             processes.append(subprocess.Popen([*motcua, "worker"]))  # noqa: S603
+            processes.append(subprocess.Popen([*motcua, "scheduler"]))  # noqa: S603
         self.stdout.write(
             self.style.SUCCESS(f"{settings.PLATFORM_NAME} is serving on http://{options['host']}:{options['port']}/")
         )

@@ -1,0 +1,8 @@
+"""Document exchange API at /api/v1/exchange.
+
+No ``from __future__ import annotations`` here: Ninja reads the real annotation objects.
+"""
+
+from ninja import Router
+
+router = Router()

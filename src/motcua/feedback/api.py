@@ -1,0 +1,8 @@
+"""Feedback and recommendations API at /api/v1/feedback.
+
+No ``from __future__ import annotations`` here: Ninja reads the real annotation objects.
+"""
+
+from ninja import Router
+
+router = Router()
