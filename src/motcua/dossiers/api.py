@@ -46,7 +46,10 @@ from motcua.dossiers.schemas import (
     PaymentRequestIn,
     PinIn,
     PublicLookupOut,
+    PublicRatingIn,
     QueueFilter,
+    RatingIn,
+    RatingOut,
     ReasonIn,
     ReasonsIn,
     ReturnResultIn,
@@ -128,6 +131,18 @@ def public_lookup(request: HttpRequest, code: str = "", secret: str = "") -> Any
     return selectors.dossier_lookup_public(code=code, secret=secret, client_address=current_context().client_address)
 
 
+@router.post("/public/rating", response={201: RatingOut}, auth=None, summary="Rate the service with the receipt")
+def public_rating(request: HttpRequest, payload: PublicRatingIn) -> Any:
+    rating = services.dossier_rate_with_secret(
+        code=payload.code,
+        secret=payload.secret,
+        score=payload.score,
+        comment=payload.comment,
+        client_address=current_context().client_address,
+    )
+    return Status(201, rating)
+
+
 # ------------------------------------------------------------------------------------------------------
 # Applications and queues
 # ------------------------------------------------------------------------------------------------------
@@ -198,6 +213,14 @@ def dossiers_list(request: HttpRequest, filters: Query[QueueFilter]) -> Any:
 @router.get("/{code}", response=DossierDetailOut, summary="One dossier")
 def dossiers_get(request: HttpRequest, code: str) -> Any:
     return _detail(request, _dossier(request, code))
+
+
+@router.post("/{code}/rating", response={201: RatingOut}, summary="Rate the service once the result was returned")
+def dossiers_rate(request: HttpRequest, code: str, payload: RatingIn) -> Any:
+    rating = services.dossier_rate(
+        actor=_user(request), dossier=_dossier(request, code), score=payload.score, comment=payload.comment
+    )
+    return Status(201, rating)
 
 
 @router.get("/{code}/history", response=list[EventOut], summary="Status history of a dossier")

@@ -677,3 +677,53 @@ class PortalOutboxRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id} #{self.event_sequence} {self.kind}"
+
+
+class RatingScore(models.IntegerChoices):
+    """How satisfied the applicant is with the service, once the result is returned (đánh giá mức độ hài lòng)."""
+
+    VERY_DISSATISFIED = 1, _("Very dissatisfied")
+    DISSATISFIED = 2, _("Dissatisfied")
+    NEUTRAL = 3, _("Neither satisfied nor dissatisfied")
+    SATISFIED = 4, _("Satisfied")
+    VERY_SATISFIED = 5, _("Very satisfied")
+
+
+# Scores that count as a dislike in the service quality index (Decision 766: satisfaction = 100 % − overdue
+# rate − rate of dossiers with complaints or dislikes).
+DISSATISFIED_SCORES = (RatingScore.VERY_DISSATISFIED, RatingScore.DISSATISFIED)
+
+
+class DossierRating(BaseModel):
+    """The applicant's rating of the service for one dossier: given once, after the result was returned."""
+
+    class Channel(models.TextChoices):
+        ACCOUNT = "account", _("Signed in")
+        LOOKUP = "lookup", _("With the receipt's code and secret")
+
+    dossier = models.OneToOneField(Dossier, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="rating")
+    score = models.PositiveSmallIntegerField(_("rating"), choices=RatingScore.choices)
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    channel = models.CharField(_("rated"), max_length=20, choices=Channel.choices)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rated by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rated_at = models.DateTimeField(_("rated at"))
+
+    class Meta:
+        ordering = ["-rated_at"]
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5), name="dossier_rating_score_range"),
+            models.CheckConstraint(condition=Q(channel__in=["account", "lookup"]), name="dossier_rating_channel_valid"),
+        ]
+        indexes = [models.Index(fields=["rated_at"], name="dossier_rating_time")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.score}"

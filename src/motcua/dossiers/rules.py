@@ -163,7 +163,13 @@ def _is_official_with_dossier_role(user: Any, obj: Any = None) -> bool:
     return any(p.role in DOSSIER_ROLES for p in _positions(user))
 
 
+def _may_rate(user: Any, dossier: Any) -> bool:
+    """Only the applicant's own account rates the service (others may see the dossier, not judge it)."""
+    return isinstance(dossier, Dossier) and is_applicant(user, dossier)
+
+
 rule_register("dossiers.view", _view_rule)
+rule_register("dossiers.rate", _may_rate)
 rule_register("dossiers.submit", _may_submit)
 rule_register("dossiers.receive_at_counter", _may_receive_at_counter)
 rule_register("dossiers.view_queue", _is_official_with_dossier_role)

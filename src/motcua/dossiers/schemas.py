@@ -107,6 +107,28 @@ class PaymentIn(Schema):
     reference: str = ""
 
 
+class RatingIn(Schema):
+    score: int = Field(description="1 very dissatisfied … 5 very satisfied")
+    comment: str = ""
+
+
+class PublicRatingIn(RatingIn):
+    code: str = Field(description="Dossier code printed on the receipt")
+    secret: str = Field(description="Lookup secret printed on the receipt")
+
+
+class RatingOut(Schema):
+    score: int
+    score_label: str
+    comment: str
+    channel: str
+    rated_at: dt.datetime
+
+    @staticmethod
+    def resolve_score_label(obj: Any) -> str:
+        return str(obj.get_score_display())
+
+
 class OpinionRequestIn(StepIn):
     organisation: str = Field(description="Code of the organisation asked")
     question: str
@@ -324,6 +346,7 @@ class DossierDetailOut(DossierListOut):
     opinions: list[OpinionOut]
     timeliness: TimelinessOut
     allowed_actions: list[str]
+    rating: RatingOut | None = Field(None, description="The applicant's rating, once the result was returned")
 
     @staticmethod
     def resolve_files(obj: Dossier) -> Any:
@@ -344,6 +367,12 @@ class DossierDetailOut(DossierListOut):
     @staticmethod
     def resolve_opinions(obj: Dossier) -> Any:
         return obj.opinion_requests.select_related("organisation").order_by("requested_at")
+
+    @staticmethod
+    def resolve_rating(obj: Dossier) -> Any:
+        from motcua.dossiers.models import DossierRating
+
+        return DossierRating.objects.filter(dossier=obj).first()
 
 
 class PublicHistoryOut(Schema):

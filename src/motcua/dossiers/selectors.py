@@ -34,6 +34,7 @@ from motcua.dossiers.models import (
     Dossier,
     DossierEvent,
     DossierFile,
+    DossierRating,
     DossierStatus,
     StepRecord,
 )
@@ -300,6 +301,8 @@ class PublicLookup:
     finished_at: dt.datetime | None
     returned_at: dt.datetime | None
     history: list[PublicHistoryLine]
+    # The result was handed over and nobody has rated the service yet.
+    can_rate: bool = False
 
 
 def _lookup_rate_limited(*, scope: str, value: str) -> bool:
@@ -316,8 +319,8 @@ def _lookup_rate_limited(*, scope: str, value: str) -> bool:
     return count > limit
 
 
-def dossier_lookup_public(*, code: str, secret: str, client_address: str | None = None) -> PublicLookup:
-    """Look a dossier up with its code and the secret on the receipt (no account needed).
+def dossier_find_by_receipt(*, code: str, secret: str, client_address: str | None = None) -> Dossier:
+    """The dossier whose code and receipt secret these are (no account needed).
 
     Rate-limited per client address and per code; the secret is compared in constant time, and a
     missing dossier costs the same as a wrong secret. Both answer "not found".
@@ -338,6 +341,12 @@ def dossier_lookup_public(*, code: str, secret: str, client_address: str | None 
     matches = secret_matches(secret or "", dossier.secret_hash if dossier is not None else "")
     if dossier is None or not matches:
         raise NotFound(_("No dossier matches this code and secret."))
+    return dossier
+
+
+def dossier_lookup_public(*, code: str, secret: str, client_address: str | None = None) -> PublicLookup:
+    """What anyone holding the receipt may know of a dossier (see ``dossier_find_by_receipt``)."""
+    dossier = dossier_find_by_receipt(code=code, secret=secret, client_address=client_address)
     events = DossierEvent.objects.filter(dossier=dossier).order_by("sequence")
     history = [
         PublicHistoryLine(
@@ -364,6 +373,7 @@ def dossier_lookup_public(*, code: str, secret: str, client_address: str | None 
         finished_at=dossier.finished_at,
         returned_at=dossier.returned_at,
         history=history,
+        can_rate=dossier.status == DossierStatus.RETURNED and dossier_rating_of(dossier=dossier) is None,
     )
 
 
@@ -373,3 +383,8 @@ def is_applicant_of(*, user: Any, dossier: Dossier) -> bool:
 
 def user_is_official(*, user: Any) -> bool:
     return bool(_visible_organisation_ids(user))
+
+
+def dossier_rating_of(*, dossier: Dossier) -> DossierRating | None:
+    """The applicant's rating of a dossier the caller may already see, if any."""
+    return DossierRating.objects.filter(dossier=dossier).first()

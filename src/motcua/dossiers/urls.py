@@ -1,4 +1,4 @@
-from motcua.dossiers.views import citizen, officials
+from motcua.dossiers.views import citizen, officials, ratings
 
 app_name = "dossiers"
-urlpatterns = [*citizen.urlpatterns, *officials.urlpatterns]
+urlpatterns = [*citizen.urlpatterns, *ratings.urlpatterns, *officials.urlpatterns]

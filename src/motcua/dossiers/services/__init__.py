@@ -7,7 +7,7 @@ takes an optional ``at`` (aware datetime) so tests and imports can state "now".
 
 Modules: ``submission`` (online, counter), ``processing`` (receipt, steps, supplements, payments,
 opinions, delays, ends), ``results`` (approval, result document, return), ``files`` (uploads),
-``form_data`` (form validation).
+``form_data`` (form validation), ``ratings`` (the applicant's satisfaction rating).
 """
 
 from motcua.dossiers.services.files import FileRef, dossier_file_upload
@@ -28,6 +28,7 @@ from motcua.dossiers.services.processing import (
     dossier_supply,
     dossier_withdraw,
 )
+from motcua.dossiers.services.ratings import dossier_rate, dossier_rate_with_secret
 from motcua.dossiers.services.result_signing import (
     dossier_approve_and_sign,
     dossier_result_seal,
@@ -46,6 +47,8 @@ __all__ = [
     "dossier_claim",
     "dossier_file_upload",
     "dossier_forward",
+    "dossier_rate",
+    "dossier_rate_with_secret",
     "dossier_receive_at_counter",
     "dossier_record_payment",
     "dossier_refuse",

@@ -56,7 +56,15 @@ from motcua.dossiers.services.drafts import (
 from motcua.dossiers.services.form_data import form_data_clean
 from motcua.dossiers.services.result_signing import result_verification
 from motcua.dossiers.timeliness import dossier_timeliness_compute
-from motcua.dossiers.views.forms_citizen import ApplicationForm, DocumentsForm, SupplyForm, TrackForm, WithdrawForm
+from motcua.dossiers.views.forms_citizen import (
+    ApplicationForm,
+    DocumentsForm,
+    RatingForm,
+    SupplyForm,
+    TrackForm,
+    TrackRatingForm,
+    WithdrawForm,
+)
 from motcua.dossiers.workflow import Action
 from motcua.procedures.content import ProcedureContent
 
@@ -692,6 +700,12 @@ def _detail_context(request: HttpRequest, dossier: Dossier, **extra: Any) -> dic
         "timeliness_words": timeliness_words,
         "is_waiting_for_desk": dossier.status == DossierStatus.NEW,
     }
+    if dossier.status == DossierStatus.RETURNED:
+        context["rating"] = selectors.dossier_rating_of(dossier=dossier)
+        is_applicant = selectors.is_applicant_of(user=request.user, dossier=dossier)
+        context["can_rate"] = context["rating"] is None and is_applicant
+        if context["can_rate"] and "rating_form" not in extra:
+            context["rating_form"] = RatingForm()
     if context["can_supply"] and "supply_form" not in extra:
         choices = _reusable_choices(request.user)
         context["documents_form"] = DocumentsForm(
@@ -831,7 +845,10 @@ def track(request: HttpRequest) -> HttpResponse:
             }
             for line in lookup.history
         ]
-        return _no_store(render(request, "dossiers/citizen/track.html", {"lookup": lookup, "history": history}))
+        context = {"lookup": lookup, "history": history}
+        if lookup.can_rate:
+            context["rating_form"] = TrackRatingForm(initial=form.cleaned_data)
+        return _no_store(render(request, "dossiers/citizen/track.html", context))
     context = {"form": form, "problem": problem}
     return _no_store(render(request, "dossiers/citizen/track.html", context, status=status))
 

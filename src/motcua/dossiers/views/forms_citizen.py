@@ -216,3 +216,34 @@ class TrackForm(forms.Form):
         help_text=_("The 10 letters and digits given to you with the dossier code."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}),
     )
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("How satisfied are you with how your dossier was handled?"),
+        choices=[],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("What went well, or what should be better?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from motcua.dossiers.models import RatingScore
+
+        super().__init__(*args, **kwargs)
+        # Best first, as people read down the list.
+        self.fields["score"].choices = sorted(RatingScore.choices, reverse=True)  # type: ignore[attr-defined]
+
+
+class TrackRatingForm(TrackForm, RatingForm):
+    """The rating of someone without an account: the receipt's code and secret travel with it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("code", "secret"):
+            self.fields[name].widget = forms.HiddenInput()
