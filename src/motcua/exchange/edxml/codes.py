@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 NAMESPACE = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 XLINK_NAMESPACE = "http://www.w3.org/1999/xlink"
@@ -45,15 +45,15 @@ FREE_TEXT_HARD_FACTOR = 4
 class StatusCode(models.TextChoices):
     """Processing status sent back to the sender in a status package (gói tin trạng thái)."""
 
-    ARRIVED = "01", _("Arrived (received by the receiving software)")
-    REJECTED = "02", _("Rejected")
-    ACCEPTED = "03", _("Accepted (registered by the document clerk)")
-    ASSIGNED = "04", _("Assigned for processing")
-    PROCESSING = "05", _("Being processed")
-    FINISHED = "06", _("Processing finished")
-    RECALLED = "13", _("Recalled by the sender")
-    RECALL_ACCEPTED = "15", _("Recall or update accepted")
-    RECALL_REFUSED = "16", _("Recall or update refused")
+    ARRIVED = "01", pgettext_lazy("edXML status", "Arrived (received by the receiving software)")
+    REJECTED = "02", pgettext_lazy("edXML status", "Rejected")
+    ACCEPTED = "03", pgettext_lazy("edXML status", "Accepted (registered by the document clerk)")
+    ASSIGNED = "04", pgettext_lazy("edXML status", "Assigned for processing")
+    PROCESSING = "05", pgettext_lazy("edXML status", "Being processed")
+    FINISHED = "06", pgettext_lazy("edXML status", "Processing finished")
+    RECALLED = "13", pgettext_lazy("edXML status", "Recalled by the sender")
+    RECALL_ACCEPTED = "15", pgettext_lazy("edXML status", "Recall or update accepted")
+    RECALL_REFUSED = "16", pgettext_lazy("edXML status", "Recall or update refused")
 
 
 # A refusal (02, 16) must say why: the sender has to act on it (inferred, docs/edxml.md).
@@ -63,28 +63,28 @@ STATUS_CODES_NEEDING_REASON = frozenset({StatusCode.REJECTED, StatusCode.RECALL_
 class BusinessDocType(models.IntegerChoices):
     """What the package does to the document (Bussiness/BussinessDocType)."""
 
-    NEW = 0, _("New document")
-    REVOCATION = 1, _("Revocation of a document sent earlier")
-    UPDATE = 2, _("Update of a document sent earlier")
-    REPLACEMENT = 3, _("Replacement of a document sent earlier")
+    NEW = 0, pgettext_lazy("edXML business type", "New document")
+    REVOCATION = 1, pgettext_lazy("edXML business type", "Revocation of a document sent earlier")
+    UPDATE = 2, pgettext_lazy("edXML business type", "Update of a document sent earlier")
+    REPLACEMENT = 3, pgettext_lazy("edXML business type", "Replacement of a document sent earlier")
 
 
 class Priority(models.IntegerChoices):
     """Urgency (độ khẩn) of the document (OtherInfo/Priority); the numbering is inferred, docs/edxml.md."""
 
-    NORMAL = 0, _("Normal")
-    URGENT = 1, _("Urgent (khẩn)")
-    VERY_URGENT = 2, _("Very urgent (thượng khẩn)")
-    EXPRESS = 3, _("Express (hỏa tốc)")
-    EXPRESS_SET_TIME = 4, _("Express at a set time (hỏa tốc hẹn giờ)")
+    NORMAL = 0, pgettext_lazy("edXML priority", "Normal")
+    URGENT = 1, pgettext_lazy("edXML priority", "Urgent (khẩn)")
+    VERY_URGENT = 2, pgettext_lazy("edXML priority", "Very urgent (thượng khẩn)")
+    EXPRESS = 3, pgettext_lazy("edXML priority", "Express (hỏa tốc)")
+    EXPRESS_SET_TIME = 4, pgettext_lazy("edXML priority", "Express at a set time (hỏa tốc hẹn giờ)")
 
 
 class SteeringType(models.IntegerChoices):
     """Whether the document directs the receiver (SteeringType); 1 and 2 are inferred, docs/edxml.md."""
 
-    NONE = 0, _("Not a directive")
-    DIRECTIVE = 1, _("Directive")
-    DIRECTIVE_WITH_REPORT = 2, _("Directive requiring a report")
+    NONE = 0, pgettext_lazy("edXML steering type", "Not a directive")
+    DIRECTIVE = 1, pgettext_lazy("edXML steering type", "Directive")
+    DIRECTIVE_WITH_REPORT = 2, pgettext_lazy("edXML steering type", "Directive requiring a report")
 
 
 # --- DocumentId -------------------------------------------------------------------------------------------------
