@@ -11,6 +11,7 @@ import pytest
 
 from motcua.exchange.edxml import (
     BusinessDocType,
+    Organ,
     PackageRefused,
     ParseLimits,
     Priority,
@@ -18,6 +19,7 @@ from motcua.exchange.edxml import (
     SteeringType,
     edxml_parse,
     package_parse,
+    refusal_status,
     status_parse,
 )
 from motcua.exchange.edxml.codes import VIETNAM
@@ -274,8 +276,12 @@ def test_an_unknown_recipient_is_refused_when_the_caller_knows_the_directory(lim
     with pytest.raises(PackageRefused) as caught:
         package_parse(fixture_path("valid/full.edxml"), limits=limits, recipient_exists=known)
     assert _issues(caught.value.errors) == {("MessageHeader/To[2]/OrganId", "unknown_recipient")}
-    with package_parse(fixture_path("valid/minimal.edxml"), limits=limits, recipient_exists=lambda code: True):
-        pass
+    answer = refusal_status(caught.value, from_organ=Organ(organ_id=QUANG_NINH), at=dt.datetime.now(dt.UTC))
+    assert answer is not None and answer.status_code == StatusCode.REJECTED
+    assert answer.response_for.document_id == "000.00.00.G22,2018/09/20,7816/VPCP-TTĐT"
+    assert "MessageHeader/To[2]/OrganId" in answer.description
+    with package_parse(fixture_path("valid/minimal.edxml"), limits=limits, recipient_exists=lambda code: True) as ok:
+        assert ok.header.to_organs[0].organ_id == GOVERNMENT_OFFICE
 
 
 # --- limits -----------------------------------------------------------------------------------------------------
