@@ -386,3 +386,17 @@ def test_the_json_form_names_every_field(limits):
     assert data["attachments"][1]["name"] == "Phụ lục I.txt" and len(data["attachments"][1]["sha256"]) == 64
     status = status_parse(fixture_path("valid/status_16.edxml"), limits=limits).as_dict()
     assert status["status"]["status_code"] == "16" and status["kind"] == "status"
+
+
+def test_attachments_both_inside_and_after_the_envelope_are_refused(limits, temp_dir):
+    """Two sets of attachments: one reader would take these, another those."""
+    inside = (
+        "<edXML:AttachmentEncoded><edXML:Attachment><edXML:ContentId>bao-cao-quy-1</edXML:ContentId>"
+        "<edXML:ContentTransferEncoded>RXZpbA==</edXML:ContentTransferEncoded></edXML:Attachment>"
+        "</edXML:AttachmentEncoded>\n  </edXML:edXMLEnvelope>"
+    )
+    data = _minimal_with("</edXML:edXMLEnvelope>", inside)
+    with pytest.raises(PackageRefused) as caught:
+        package_parse(data, limits=limits)
+    assert _issues(caught.value.errors) == {("AttachmentEncoded", "duplicate")}
+    assert list(temp_dir.iterdir()) == []

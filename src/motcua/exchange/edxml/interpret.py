@@ -115,15 +115,22 @@ def structure_locate(root: etree._Element, context: Context) -> Structure | None
     if body is not None:
         body.path = ""
         body.expect(["edXMLManifest", "AttachmentEncoded"])
-    for misplaced in (envelope.child("AttachmentEncoded"), body.child("AttachmentEncoded") if body else None):
-        if misplaced is not None and attachments is None:
-            if name == "edXML":
-                issues.warn(
-                    "AttachmentEncoded",
-                    "attachments_misplaced",
-                    _("The attachments were found inside the envelope instead of after it."),
-                )
-            attachments = misplaced
+    inside = [
+        node
+        for node in (envelope.child("AttachmentEncoded"), body.child("AttachmentEncoded") if body else None)
+        if node is not None
+    ]
+    if len(inside) + (attachments is not None) > 1:
+        # Which set of attachments would be meant? One reader would take these, another those.
+        issues.error("AttachmentEncoded", "duplicate", _("This element appears more than once."))
+    elif inside:
+        if name == "edXML":
+            issues.warn(
+                "AttachmentEncoded",
+                "attachments_misplaced",
+                _("The attachments were found inside the envelope instead of after it."),
+            )
+        attachments = inside[0]
     if attachments is not None:
         attachments.path = "AttachmentEncoded"
     header.expect(["MessageHeader", "TraceHeaderList", "Status"], foreign=[(DS_NAMESPACE, "Signature")])
