@@ -173,12 +173,14 @@ def _edxml() -> None:
     seconds = float(os.environ.get("BENCH_EDXML_SECONDS", "2"))
     large_mib = float(os.environ.get("BENCH_EDXML_LARGE_MIB", "37.5"))
     print(f"Measuring edXML packages ({seconds:g} s per figure, a {large_mib:g} MiB attachment)...", flush=True)
+    load = os.getloadavg()[0]  # the machine may be shared: timings scale with it, memory figures do not
     bench = edxml_measure(seconds=seconds, large_mib=large_mib)
     section = "## edXML packages (QCVN 102)\n"
     text = (
         section + "\n"
-        f"Measured {dt.date.today():%Y-%m-%d} on {_machine()}; command `make bench` (alone: `python -m tests.bench.run "
-        f"--only edxml`). One process, one thread, in-process calls; each figure runs {seconds:g} s after a warm-up. "
+        f"Measured {dt.date.today():%Y-%m-%d} on {_machine()}, load average {load:.1f} when it started; command "
+        f"`make bench` (alone: `python -m tests.bench.run --only edxml`). One process, one thread, in-process "
+        f"calls; each figure runs {seconds:g} s after a warm-up. "
         f"The package goes from Quảng Ninh's People's Committee to the Government Office with one 100 KB attachment "
         f"({bench.package_bytes / 1024:,.1f} KiB signed). `package_sign` seals it with an RSA-2048 seal of a fresh "
         f"development PKI (RSA-3072 root and issuing CA) and writes its audit row; `package_verify` checks integrity, "
