@@ -324,7 +324,7 @@ def _minimal_with(old: str, new: str) -> bytes:
     return text.replace(old, new).encode()
 
 
-def test_deep_nesting_many_elements_and_long_texts_are_refused(limits):
+def test_deep_nesting_many_elements_attributes_and_long_texts_are_refused(limits):
     deep = _minimal_with("<edXML:Subject>", "<edXML:Subject>" + "<a>" * 40 + "</a>" * 40)
     with pytest.raises(PackageRefused) as caught:
         package_parse(deep, limits=limits)
@@ -334,6 +334,12 @@ def test_deep_nesting_many_elements_and_long_texts_are_refused(limits):
     with pytest.raises(PackageRefused) as caught:
         package_parse(many, limits=limits)
     assert _issues(caught.value.errors) == {("", "too_many_elements")}
+
+    attributes = " ".join(f'a{index}="x"' for index in range(40))
+    crowded = _minimal_with("<edXML:Subject>", f"<edXML:Subject {attributes}>")
+    with pytest.raises(PackageRefused) as caught:
+        package_parse(crowded, limits=limits)
+    assert _issues(caught.value.errors) == {("MessageHeader/Subject", "too_many_attributes")}
 
     long_text = _minimal_with("<edXML:Subject>", "<edXML:Subject>" + "x" * 70_000)
     with pytest.raises(PackageRefused) as caught:

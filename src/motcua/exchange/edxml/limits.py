@@ -21,6 +21,7 @@ class ParseLimits:
     max_attachments: int = 100
     max_depth: int = 24
     max_elements: int = 20_000
+    max_attributes: int = 32  # on one element (edXML uses at most four)
     max_text_chars: int = 64 * 1024  # any one text outside the attachments' content
     max_total_text_chars: int = 2 * 1024 * 1024
     temp_dir: str = ""  # where decoded attachments are written; empty: the system's temporary directory

@@ -181,8 +181,8 @@ class _Target:
             self.aborted = ReadAborted(issue)
         return self.aborted
 
-    def _path(self) -> str:
-        parts = self.stack[1:]
+    def _path(self, name: str = "") -> str:
+        parts = self.stack[1:] + ([name] if name else [])
         while parts and parts[0] in _ENVELOPE_PARTS:
             parts = parts[1:]
         return "/".join(parts)
@@ -206,7 +206,16 @@ class _Target:
                 FieldIssue(self._path(), "too_deep", _("The package is nested too deeply to be an edXML package."))
             )
         name = local_name(tag)
-        self.builder.start(tag, dict(attrib))
+        attributes = dict(attrib)
+        if len(attributes) > self.limits.max_attributes or (
+            sum(len(key) + len(value) for key, value in attributes.items()) > self.limits.max_text_chars
+        ):
+            raise self._abort(
+                FieldIssue(
+                    self._path(name), "too_many_attributes", _("An element has too many or too long XML attributes.")
+                )
+            )
+        self.builder.start(tag, attributes)
         parent = self.stack[-1] if self.stack else ""
         if name == "Attachment" and parent == "AttachmentEncoded":
             self.attachments += 1
