@@ -66,6 +66,7 @@ def test_a_package_sealed_by_its_sender_is_accepted(quang_ninh_signer, limits, s
     assert verification.accepted and verification.status == Status.VALID, verification.as_dict()
     assert verification.signer_organisation_code == verification.sender_organisation_code == QUANG_NINH
     assert verification.kind == "package" and verification.header == package_make().header
+    assert verification.signer_certificate == quang_ninh_signer[0].certificate
     signature = verification.report.signatures[0]
     assert signature.covers_whole_document and signature.signer_name == "Ủy ban nhân dân tỉnh Quảng Ninh"
 

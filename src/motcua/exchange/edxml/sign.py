@@ -146,6 +146,7 @@ class PackageVerification:
     signer_organisation_code: str = ""
     sender_organisation_code: str = ""
     problems: list[FieldIssue] = field(default_factory=list)
+    signer_certificate: x509.Certificate | None = None  # the certificate that made the (first) signature
 
     @property
     def status(self) -> Status:
@@ -214,7 +215,9 @@ def package_verify(
     signed = verification.signed_elements[0] if verification.signed_elements else None
     if signed is not None:
         _signed_header_read(result, signed, expected=expected)
-    result.signer_organisation_code = _signer_code(data, first.signer_certificate_sha256)
+    result.signer_certificate = _signer_certificate(data, first.signer_certificate_sha256)
+    if result.signer_certificate is not None:
+        result.signer_organisation_code = certificate_organisation_code(result.signer_certificate)
     if report.status == Status.VALID:
         if not result.signer_organisation_code:
             problems.append(
@@ -283,15 +286,14 @@ def _signed_header_read(result: PackageVerification, signed: etree._Element, *, 
 _CERTIFICATE_TEXT = re.compile(rb"X509Certificate>([A-Za-z0-9+/=\s]+)</")
 
 
-def _signer_code(data: bytes, fingerprint: str) -> str:
-    """The organisation code of the certificate that made the (first) signature.
+def _signer_certificate(data: bytes, fingerprint: str) -> x509.Certificate | None:
+    """The certificate that made the (first) signature, found by its fingerprint (from the verification report).
 
-    The certificate is found by its fingerprint (from the verification report) among the X509Certificate texts of
-    the document: a text elsewhere with the same bytes is the same certificate, so a byte scan is enough and spares
-    parsing a large package once more.
+    It is looked for among the X509Certificate texts of the document: a text elsewhere with the same bytes is the
+    same certificate, so a byte scan is enough and spares parsing a large package once more.
     """
     if not fingerprint:
-        return ""
+        return None
     for match in _CERTIFICATE_TEXT.finditer(data):
         try:
             der = base64.b64decode(b"".join(match.group(1).split()), validate=True)
@@ -300,10 +302,10 @@ def _signer_code(data: bytes, fingerprint: str) -> str:
         if hashlib.sha256(der).hexdigest() != fingerprint:
             continue
         try:
-            return certificate_organisation_code(x509.load_der_x509_certificate(der))
+            return x509.load_der_x509_certificate(der)
         except ValueError:
-            return ""
-    return ""
+            return None
+    return None
 
 
 def _verification_log(result: PackageVerification, data: bytes) -> None:
