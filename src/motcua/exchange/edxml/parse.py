@@ -22,17 +22,15 @@ from django.utils.translation import gettext as _
 
 from motcua.exchange.edxml import codes
 from motcua.exchange.edxml.fields import Context, Node, read_text
+from motcua.exchange.edxml.header import message_header_read, status_read, trace_read
 from motcua.exchange.edxml.interpret import (
     DS_NAMESPACE,
     PACKAGE,
     STATUS,
     Structure,
     content_id_normalise,
-    message_header_read,
     reference_salvage,
-    status_read,
     structure_locate,
-    trace_read,
     xlink_href,
 )
 from motcua.exchange.edxml.issues import FieldIssue, IssueCollector, PackageRefused, RefusedReference

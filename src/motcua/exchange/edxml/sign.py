@@ -29,11 +29,10 @@ from motcua.core.codes import organisation_code_parse
 from motcua.core.exceptions import NotFound, ValidationFailed
 from motcua.exchange.edxml.codes import NAMESPACE
 from motcua.exchange.edxml.fields import Context
+from motcua.exchange.edxml.header import message_header_read, status_read
 from motcua.exchange.edxml.interpret import (
     PACKAGE,
     STATUS,
-    message_header_read,
-    status_read,
     structure_locate,
 )
 from motcua.exchange.edxml.issues import FieldIssue, IssueCollector
