@@ -1,4 +1,4 @@
-"""`make bench`: time the foundation, digital signatures and one-stop dossiers; write docs/benchmarks.md.
+"""`make bench`: time the foundation, digital signatures, notifications and one-stop dossiers; write docs/benchmarks.md.
 
 Runs against a throw-away database in a temporary directory (SQLite by default; set DATABASE_URL to
 measure PostgreSQL). Prints tables and rewrites the "Foundation", "Digital signatures" and "One-stop
@@ -6,7 +6,9 @@ dossiers" sections of docs/benchmarks.md. The dossier part loads ``BENCH_DOSSIER
 (default 1,000,000; on SQLite at most ``BENCH_DOSSIERS_SQLITE``, default 200,000) with
 ``tests.bench.dossiers``; set ``BENCH_DOSSIERS=0`` to skip it. The signatures part (``tests.bench.signatures``)
 does not use the database, so it runs once, without ``--postgres``; each of its figures runs for
-``BENCH_SIGNATURES_SECONDS`` (default 2). ``--only foundation|signatures|dossiers`` runs one part.
+``BENCH_SIGNATURES_SECONDS`` (default 2). The notifications part (``tests.bench.notifications``) runs on both
+databases, its counts scaled by ``BENCH_NOTIFICATIONS_SCALE`` (default 1). ``--only
+foundation|signatures|notifications|dossiers`` runs one part.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def _rate(label: str, count: int, seconds: float, unit: str) -> tuple[str, str, 
     return label, f"{count / seconds:,.0f} {unit}/s", f"{seconds * 1000 / count:.3f} ms"
 
 
-BENCHES = ("foundation", "signatures", "dossiers")
+BENCHES = ("foundation", "signatures", "notifications", "dossiers")
 
 
 def main(*, only: str | None = None, postgres: bool = False) -> int:
@@ -53,6 +55,8 @@ def main(*, only: str | None = None, postgres: bool = False) -> int:
         _foundation()
     if only == "signatures" or (only is None and not postgres):
         _signatures()
+    if only in (None, "notifications"):
+        _notifications()
     if only in (None, "dossiers"):
         _dossiers()
     return 0
@@ -157,6 +161,31 @@ def _signatures() -> None:
         f"checks integrity, chain, validity and key usage (the certificates name no CRL or OCSP responder). "
         f"“Raw operations in that time”: raw signatures (or verifications) of the same key per second ÷ documents "
         f"per second. Python heap peak: tracemalloc over one operation.\n\n" + signatures_table(bench.timings)
+    )
+    print(text)
+    _section_write(section, text)
+
+
+def _notifications() -> None:
+    """notify() and delivery throughput on this database, webhooks to a local receiver process."""
+    from django.db import connection
+
+    from tests.bench.notifications import notifications_machine, notifications_measure, notifications_table
+
+    scale = float(os.environ.get("BENCH_NOTIFICATIONS_SCALE", "1"))
+    print(f"Measuring notifications on {connection.vendor}...", flush=True)
+    timings = notifications_measure(scale=scale)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    section = f"## Notifications ({connection.vendor})\n"
+    text = (
+        section + "\n"
+        f"Measured {dt.date.today():%Y-%m-%d} on {notifications_machine()}; peak RSS {peak_mib:,.0f} MiB; command "
+        f"`make bench` (alone: `python -m tests.bench.run --only notifications`). One process, one thread; each "
+        f"`notify()` in its own transaction renders the certificate-expiry warning's templates in the citizen's "
+        f"language (vi, en, fr in turn) and, once committed, enqueues its delivery task on the database queue. "
+        f"Delivery figures are one worker's round (claim, send, record). E-mails go to Django's locmem backend (no "
+        f"SMTP server), SMS to the demo file provider, webhooks by HTTP to a receiver process on 127.0.0.1 that "
+        f"checks every signature.\n\n" + notifications_table(timings)
     )
     print(text)
     _section_write(section, text)

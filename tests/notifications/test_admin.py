@@ -93,20 +93,29 @@ def test_a_subscription_made_in_the_admin_shows_its_secret_once(admin_client, de
 def test_a_refused_address_in_the_admin_is_a_form_error_and_nothing_is_saved(admin_client, department):
     response = admin_client.post(
         "/admin/notifications/webhooksubscription/add/",
-        {"organisation": str(department.pk), "name": "X", "target_url": "http://vanban.example.vn/", "events": [RECEIVED]},
+        {
+            "organisation": str(department.pk),
+            "name": "X",
+            "target_url": "http://vanban.example.vn/",
+            "events": [RECEIVED],
+        },
     )
     assert response.status_code == 200 and "https://" in response.content.decode()
     assert not WebhookSubscription.objects.exists()
 
 
 def test_deliveries_show_their_attempts_and_are_sent_again_by_the_action(admin_client, agency_admin, department):
-    subscription, _secret = webhook_subscription_create(
+    _subscription, _secret = webhook_subscription_create(
         actor=agency_admin, organisation=department, name="VB", target_url="https://a.example.vn/", events=[RECEIVED]
     )
     delivery = webhook_emit(event=RECEIVED, organisation_ids=[department.pk], payload={})[0]
     WebhookDelivery.objects.filter(pk=delivery.pk).update(state="failed", attempts=1)
     WebhookAttempt.objects.create(
-        delivery=delivery, number=1, started_at=delivery.created_at, duration_ms=12, http_status=503,
+        delivery=delivery,
+        number=1,
+        started_at=delivery.created_at,
+        duration_ms=12,
+        http_status=503,
         response_excerpt="Service Unavailable",
     )
     page = admin_client.get(f"/admin/notifications/webhookdelivery/{delivery.pk}/change/").content.decode()

@@ -55,7 +55,7 @@ def test_the_inbox_lists_ones_own_notifications_unread_first_then_newest(lan, jo
 
 
 def test_marking_read_one_or_all(lan):
-    first, second = inbox_of(lan, 2)
+    first, _second = inbox_of(lan, 2)
     client = client_for(lan)
     answer = client.post(f"{API}/{first.pk}/read")
     assert answer.status_code == 200 and answer.json()["unread"] is False and answer.json()["state"] == "read"
@@ -118,7 +118,10 @@ def test_preferences_are_read_and_chosen_per_channel_and_event(lan):
     ).json()
     assert answer["defaults"] == {"email": True, "sms": False}
     received = next(item for item in answer["events"] if item["event"] == RECEIVED)
-    assert received["channels"] == {"email": False, "sms": False} and received["choices"] == {"email": False, "sms": None}
+    assert received["channels"] == {"email": False, "sms": False} and received["choices"] == {
+        "email": False,
+        "sms": None,
+    }
 
     answer = client.put(
         f"{API}/preferences", {"events": {RECEIVED: {"email": None}}}, content_type="application/json"
@@ -187,7 +190,9 @@ def test_an_agency_administrator_manages_their_subscriptions_through_the_api(age
 
     rotated = client.post(f"{API}/webhooks/{subscription_id}/rotate-secret")
     assert rotated.status_code == 200 and rotated["Cache-Control"] == "no-store"
-    assert rotated.json()["secret"] != created["secret"] and rotated.json()["subscription"]["previous_secret_valid_until"]
+    assert (
+        rotated.json()["secret"] != created["secret"] and rotated.json()["subscription"]["previous_secret_valid_until"]
+    )
 
     client.patch(f"{API}/webhooks/{subscription_id}", {"is_active": True}, content_type="application/json")
     ping = client.post(f"{API}/webhooks/{subscription_id}/ping")

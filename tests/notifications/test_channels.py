@@ -53,7 +53,9 @@ def test_e_mail_goes_through_the_configured_backend_with_its_message_id_recorded
 
 def test_an_address_that_is_not_one_gets_no_e_mail(committed):
     with committed():
-        written = notify(event=RECEIVED, recipients=[Recipient(email="not an address", phone="0912345678")], context=CONTEXT)
+        written = notify(
+            event=RECEIVED, recipients=[Recipient(email="not an address", phone="0912345678")], context=CONTEXT
+        )
     assert [row.channel for row in written] == ["sms"]
 
 

@@ -80,7 +80,34 @@ def test_dates_from_a_context_are_shown_in_vietnam_time():
     with translation.override("vi"):
         assert template.render(Context({"value": "2026-03-02T02:30:00+00:00"})) == "02/03/2026 09:30"
         assert template.render(Context({"value": "2026-03-02T02:30:00"})) == "02/03/2026 09:30"  # naive: UTC
-        assert Template('{% load notifications %}{{ value|as_datetime|date:"d/m/Y" }}').render(
-            Context({"value": "2026-03-05"})
-        ) == "05/03/2026"
-        assert Template("{% load notifications %}{{ value|as_datetime }}").render(Context({"value": "hôm nay"})) == "hôm nay"
+        assert (
+            Template('{% load notifications %}{{ value|as_datetime|date:"d/m/Y" }}').render(
+                Context({"value": "2026-03-05"})
+            )
+            == "05/03/2026"
+        )
+        assert (
+            Template("{% load notifications %}{{ value|as_datetime }}").render(Context({"value": "hôm nay"}))
+            == "hôm nay"
+        )
+
+
+def test_the_command_delivers_what_is_due_and_counts_by_state(lan):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    notify(event=RECEIVED, recipients=[lan], context=CONTEXT)
+    out = io.StringIO()
+    call_command("notifications", "status", stdout=out)
+    assert json.loads(out.getvalue()) == {
+        "notifications": {"email": {"pending": 1}, "sms": {"pending": 1}, "inbox": {"sent": 1}},
+        "webhook_deliveries": {},
+    }
+    out = io.StringIO()
+    call_command("notifications", "deliver", stdout=out)
+    assert json.loads(out.getvalue())["notifications"]["sent"] == 2
+    out = io.StringIO()
+    call_command("notifications", "status", stdout=out)
+    assert json.loads(out.getvalue())["notifications"]["email"] == {"sent": 1}

@@ -41,18 +41,29 @@ def inbox_of(user, count=1, link="/dossiers/mine/"):
 
 
 def test_the_inbox_shows_unread_first_and_the_header_counts_them(lan):
-    first, second, third = inbox_of(lan, 3)
+    _first, second, _third = inbox_of(lan, 3)
     Notification.objects.filter(pk=second.pk).update(state="read", read_at=second.created_at)
     response = browser(lan).get(INBOX)
     assert response.status_code == 200
     html = page(response)
-    subjects = [element.text.strip() for element in html.find_all("h2") if element.attrs.get("class") == "notification__subject"]
+    subjects = [
+        element.text.strip() for element in html.find_all("h2") if element.attrs.get("class") == "notification__subject"
+    ]
     assert subjects == ["Đã tiếp nhận: C-2", "Đã tiếp nhận: C-0", "Đã tiếp nhận: C-1"]
     badge = html.find("span", class_="nav-badge")
     assert badge.text.split() == ["2", "unread"]
     assert "Unread notifications: 2." in html.text("p")
     unread_only = page(browser(lan).get(f"{INBOX}?unread=1"))
-    assert len([element for element in unread_only.find_all("li") if "notification--unread" in element.attrs.get("class", "")]) == 2
+    assert (
+        len(
+            [
+                element
+                for element in unread_only.find_all("li")
+                if "notification--unread" in element.attrs.get("class", "")
+            ]
+        )
+        == 2
+    )
 
 
 def test_no_badge_without_unread_notifications_nor_for_anonymous_visitors(lan):
@@ -64,7 +75,7 @@ def test_no_badge_without_unread_notifications_nor_for_anonymous_visitors(lan):
 
 def test_reading_a_notification_marks_it_read_and_opening_follows_only_links_of_this_site(lan, settings):
     settings.SITE_URL = "http://testserver"
-    internal, = inbox_of(lan, link="/dossiers/mine/")
+    (internal,) = inbox_of(lan, link="/dossiers/mine/")
     client = browser(lan)
 
     response = client.get(f"{INBOX}{internal.pk}/")
@@ -83,7 +94,7 @@ def test_reading_a_notification_marks_it_read_and_opening_follows_only_links_of_
 
 
 def test_mark_one_and_mark_all_read(lan):
-    first, second, third = inbox_of(lan, 3)
+    first, _second, _third = inbox_of(lan, 3)
     client = browser(lan)
     response = client.post(f"{INBOX}{first.pk}/read/", {"next": f"{INBOX}?unread=1"})
     assert response.status_code == 302 and response["Location"] == f"{INBOX}?unread=1"
@@ -108,10 +119,19 @@ def test_someone_elses_notification_is_not_found_and_stays_unread(lan, john):
 
 
 def test_the_inbox_page_is_in_the_readers_language_and_works_for_officials(agency_admin):
-    notify(event="notifications.webhook_failed", recipients=[agency_admin], context={
-        "subscription_name": "VB", "organisation_name": "Sở", "target_url": "https://a/", "event": RECEIVED,
-        "delivery_id": "d", "attempts": 12, "last_error": "HTTP 500",
-    })
+    notify(
+        event="notifications.webhook_failed",
+        recipients=[agency_admin],
+        context={
+            "subscription_name": "VB",
+            "organisation_name": "Sở",
+            "target_url": "https://a/",
+            "event": RECEIVED,
+            "delivery_id": "d",
+            "attempts": 12,
+            "last_error": "HTTP 500",
+        },
+    )
     response = browser(agency_admin, "vi").get(INBOX)
     html = response.content.decode()
     assert response.status_code == 200 and '<html lang="vi"' in html and "Thông báo" in html
@@ -220,10 +240,13 @@ def test_webhook_pages_are_refused_to_others_and_change_nothing(agency_admin, ot
     base = f"/notifications/webhooks/{subscription.pk}"
     other = browser(other_agency_admin)
     assert other.get(f"/notifications/webhooks/new/?organisation={department.code}").status_code == 403
-    assert other.post(
-        f"/notifications/webhooks/new/?organisation={department.code}",
-        {"name": "X", "target_url": "https://x.example.vn/", "events": [RECEIVED]},
-    ).status_code == 403
+    assert (
+        other.post(
+            f"/notifications/webhooks/new/?organisation={department.code}",
+            {"name": "X", "target_url": "https://x.example.vn/", "events": [RECEIVED]},
+        ).status_code
+        == 403
+    )
     for response in (
         other.get(f"{base}/"),
         other.post(f"{base}/edit/", {"name": "X", "target_url": "https://x.example.vn/", "events": [RECEIVED]}),
