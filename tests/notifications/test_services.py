@@ -106,6 +106,14 @@ def test_explicit_addresses_win_over_the_account_and_a_person_named_twice_is_tol
     assert mail.outbox[0].to == ["other@example.vn"] and mail.outbox[0].subject.startswith("Received")
 
 
+def test_a_closed_account_is_told_nothing(lan, john, committed):
+    lan.is_active = False
+    lan.save()
+    written = send([lan, john], committed)
+    assert {row.user for row in written} == {john}
+    assert [message.to for message in mail.outbox] == [["john@example.com"]]
+
+
 def test_an_event_only_uses_its_own_channels_and_unavailable_ones_are_skipped(lan, committed, settings):
     assert sorted(row.channel for row in send([lan], committed, event=NOTE, context={"status": "ok"})) == [
         "email",

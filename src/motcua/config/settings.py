@@ -281,6 +281,8 @@ NATIONAL_PORTAL_RETRY_MAX_SECONDS = env_int("MOTCUA_NATIONAL_PORTAL_RETRY_MAX_SE
 NOTIFICATION_MAX_ATTEMPTS = env_int("MOTCUA_NOTIFICATION_MAX_ATTEMPTS", 6)
 NOTIFICATION_RETRY_BASE_SECONDS = env_int("MOTCUA_NOTIFICATION_RETRY_BASE_SECONDS", 60)
 NOTIFICATION_RETRY_MAX_SECONDS = env_int("MOTCUA_NOTIFICATION_RETRY_MAX_SECONDS", 3600)
+# SMTP timeout in seconds: a mail server that hangs must not hold a delivery worker (Django's default: forever).
+EMAIL_TIMEOUT = env_int("MOTCUA_EMAIL_TIMEOUT_SECONDS", 30)
 # Days notifications and webhook deliveries are kept (those still waiting are kept whatever their age); 0: forever.
 NOTIFICATION_RETENTION_DAYS = env_int("MOTCUA_NOTIFICATION_RETENTION_DAYS", 365)
 # SMS provider plugin ("file" appends to var/sms/outbox.jsonl; empty turns SMS off), sender name, longest text.

@@ -43,6 +43,8 @@ def _unique(recipients: Iterable[Recipient | Any]) -> list[ResolvedRecipient]:
     resolved: dict[str, ResolvedRecipient] = {}
     for recipient in recipients:
         person = recipient_resolve(recipient)
+        if person.user is not None and not person.user.is_active:
+            continue  # a closed account is told nothing (its addresses may belong to someone else by now)
         resolved.setdefault(person.key, person)  # the same person named twice is told once
     return list(resolved.values())
 

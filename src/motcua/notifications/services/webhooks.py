@@ -199,7 +199,7 @@ def webhook_subscription_update(
     if unknown:
         raise ValidationFailed(details={field: [_("This field cannot be changed.")] for field in unknown})
     row = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
-    before = snapshot(row)
+    before = snapshot(row, fields=list(EDITABLE_FIELDS))
     name = str(changes.get("name", row.name))
     target_url = str(changes.get("target_url", row.target_url))
     events = changes.get("events", row.events)
@@ -212,7 +212,7 @@ def webhook_subscription_update(
     row.save()
     if before["is_active"] and not row.is_active:
         _cancel_pending(row, "subscription deactivated")
-    after = snapshot(row)
+    after = snapshot(row, fields=list(EDITABLE_FIELDS))
     if after != before:
         audit_record(
             action="notifications.webhook_subscription_changed", instance=row, before=before, after=after, actor=actor
