@@ -391,3 +391,13 @@ def test_the_registry_describes_the_platform_events():
     assert expiring.audience == "officials" and expiring.channels == ("email", "inbox")
     assert event_get("notifications.webhook_failed").notifies_people
     assert not event_get("notifications.ping").notifies_people
+
+
+def test_telling_many_people_costs_a_few_queries_not_a_few_per_person(django_assert_max_num_queries):
+    from tests.factories import UserFactory
+
+    people = UserFactory.create_batch(40, phone="0912345678")
+    # Preferences, overrides, the dedupe check, the insert (in a batch or two), the dedupe re-read.
+    with django_assert_max_num_queries(8):
+        written = notify(event=RECEIVED, recipients=people, context=CONTEXT, dedupe_key="many")
+    assert len(written) == 40 * 3
