@@ -400,6 +400,16 @@ def signing_secrets(subscription: WebhookSubscription) -> list[str]:
     return found
 
 
+def _connection_problem(exception: requests.ConnectionError) -> str:
+    """What went wrong on the connection, without urllib3's wrapping ("[Errno 111] Connection refused")."""
+    reason: Any = exception.args[0] if exception.args else exception
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the real error
+    text = str(reason)
+    if "object at 0x" in text and ": " in text:  # "<HTTPConnection object at 0x...>: Failed to establish..."
+        text = text.split(": ", 1)[1]
+    return text
+
+
 def _post(*, session: requests.Session, delivery: WebhookDelivery, url: str, secrets: list[str]) -> dict[str, Any]:
     """One attempt: the fields of its WebhookAttempt row."""
     body = webhook_body(delivery)
@@ -428,7 +438,7 @@ def _post(*, session: requests.Session, delivery: WebhookDelivery, url: str, sec
     except requests.Timeout:
         error = f"timeout: no answer within {timeout:g} s"
     except requests.ConnectionError as exception:
-        error = f"connection failed: {exception}"[:2000]
+        error = f"connection failed: {_connection_problem(exception)}"[:2000]
     except requests.RequestException as exception:
         error = f"{type(exception).__name__}: {exception}"[:2000]
     return {
