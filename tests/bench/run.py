@@ -174,12 +174,14 @@ def _notifications() -> None:
 
     scale = float(os.environ.get("BENCH_NOTIFICATIONS_SCALE", "1"))
     print(f"Measuring notifications on {connection.vendor}...", flush=True)
+    load = os.getloadavg()[0]
     timings = notifications_measure(scale=scale)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     section = f"## Notifications ({connection.vendor})\n"
     text = (
         section + "\n"
-        f"Measured {dt.date.today():%Y-%m-%d} on {notifications_machine()}; peak RSS {peak_mib:,.0f} MiB; command "
+        f"Measured {dt.date.today():%Y-%m-%d} on {notifications_machine()} (load average {load:.1f} when it "
+        f"started); peak RSS {peak_mib:,.0f} MiB; command "
         f"`make bench` (alone: `python -m tests.bench.run --only notifications`). One process, one thread; each "
         f"`notify()` in its own transaction renders the certificate-expiry warning's templates in the citizen's "
         f"language (vi, en, fr in turn) and, once committed, enqueues its delivery task on the database queue. "
