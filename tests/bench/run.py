@@ -1,4 +1,4 @@
-"""`make bench`: time the foundation, signatures, edXML packages and one-stop dossiers; write docs/benchmarks.md.
+"""`make bench`: time the foundation, signatures, edXML, notifications and one-stop dossiers; write docs/benchmarks.md.
 
 Runs against a throw-away database in a temporary directory (SQLite by default; set DATABASE_URL to
 measure PostgreSQL). Prints tables and rewrites the "Foundation", "Digital signatures", "edXML packages" and
@@ -8,7 +8,8 @@ measure PostgreSQL). Prints tables and rewrites the "Foundation", "Digital signa
 does not use the database, so it runs once, without ``--postgres``; each of its figures runs for
 ``BENCH_SIGNATURES_SECONDS`` (default 2). The edXML part (``tests.bench.edxml``) runs once too, each figure for
 ``BENCH_EDXML_SECONDS`` (default 2), its large package with a ``BENCH_EDXML_LARGE_MIB`` attachment (default 37.5,
-a 50 MB package). ``--only foundation|signatures|edxml|dossiers`` runs one part.
+a 50 MB package). The notifications part (``tests.bench.notifications``) runs on both databases, its counts
+scaled by ``BENCH_NOTIFICATIONS_SCALE`` (default 1). ``--only NAME`` runs one part (see ``BENCHES``).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def _rate(label: str, count: int, seconds: float, unit: str) -> tuple[str, str, 
     return label, f"{count / seconds:,.0f} {unit}/s", f"{seconds * 1000 / count:.3f} ms"
 
 
-BENCHES = ("foundation", "signatures", "edxml", "dossiers")
+BENCHES = ("foundation", "signatures", "edxml", "notifications", "dossiers")
 
 
 def main(*, only: str | None = None, postgres: bool = False) -> int:
@@ -57,6 +58,8 @@ def main(*, only: str | None = None, postgres: bool = False) -> int:
         _signatures()
     if only == "edxml" or (only is None and not postgres):
         _edxml()
+    if only in (None, "notifications"):
+        _notifications()
     if only in (None, "dossiers"):
         _dossiers()
     return 0
@@ -188,6 +191,33 @@ def _edxml() -> None:
         f"temporary file. The large package ({large_mib:g} MiB attachment) is measured one operation per fresh "
         f"process: how far its resident memory rose (the `VmHWM` peak, reset just before, minus `VmRSS` then).\n\n"
         + edxml_table(bench)
+    )
+    print(text)
+    _section_write(section, text)
+
+
+def _notifications() -> None:
+    """notify() and delivery throughput on this database, webhooks to a local receiver process."""
+    from django.db import connection
+
+    from tests.bench.notifications import notifications_machine, notifications_measure, notifications_table
+
+    scale = float(os.environ.get("BENCH_NOTIFICATIONS_SCALE", "1"))
+    print(f"Measuring notifications on {connection.vendor}...", flush=True)
+    load = os.getloadavg()[0]
+    timings = notifications_measure(scale=scale)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    section = f"## Notifications ({connection.vendor})\n"
+    text = (
+        section + "\n"
+        f"Measured {dt.date.today():%Y-%m-%d} on {notifications_machine()} (load average {load:.1f} when it "
+        f"started); peak RSS {peak_mib:,.0f} MiB; command "
+        f"`make bench` (alone: `python -m tests.bench.run --only notifications`). One process, one thread; each "
+        f"`notify()` in its own transaction renders the certificate-expiry warning's templates in the citizen's "
+        f"language (vi, en, fr in turn) and, once committed, enqueues its delivery task on the database queue. "
+        f"Delivery figures are one worker's round (claim, send, record). E-mails go to Django's locmem backend (no "
+        f"SMTP server), SMS to the demo file provider, webhooks by HTTP to a receiver process on 127.0.0.1 that "
+        f"checks every signature.\n\n" + notifications_table(timings)
     )
     print(text)
     _section_write(section, text)

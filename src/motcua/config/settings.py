@@ -283,6 +283,29 @@ EDXML_MAX_PACKAGE_BYTES = env_int("MOTCUA_EDXML_MAX_PACKAGE_BYTES", 64 * 1024 * 
 EDXML_MAX_ATTACHMENT_BYTES = env_int("MOTCUA_EDXML_MAX_ATTACHMENT_BYTES", 48 * 1024 * 1024)
 EDXML_MAX_ATTACHMENTS = env_int("MOTCUA_EDXML_MAX_ATTACHMENTS", 100)
 EDXML_TEMP_DIR = env("MOTCUA_EDXML_TEMP_DIR", "")
+# Notifications (notifications app).
+# E-mails and SMS: attempts before one is given up ("failed"), first back-off, longest back-off (seconds).
+NOTIFICATION_MAX_ATTEMPTS = env_int("MOTCUA_NOTIFICATION_MAX_ATTEMPTS", 6)
+NOTIFICATION_RETRY_BASE_SECONDS = env_int("MOTCUA_NOTIFICATION_RETRY_BASE_SECONDS", 60)
+NOTIFICATION_RETRY_MAX_SECONDS = env_int("MOTCUA_NOTIFICATION_RETRY_MAX_SECONDS", 3600)
+# SMTP timeout in seconds: a mail server that hangs must not hold a delivery worker (Django's default: forever).
+EMAIL_TIMEOUT = env_int("MOTCUA_EMAIL_TIMEOUT_SECONDS", 30)
+# Days notifications and webhook deliveries are kept (those still waiting are kept whatever their age); 0: forever.
+NOTIFICATION_RETENTION_DAYS = env_int("MOTCUA_NOTIFICATION_RETENTION_DAYS", 365)
+# SMS provider plugin ("file" appends to var/sms/outbox.jsonl; empty turns SMS off), sender name, longest text.
+SMS_PROVIDER = env("MOTCUA_SMS_PROVIDER", "file")
+SMS_SENDER = env("MOTCUA_SMS_SENDER", "MOTCUA")
+SMS_MAX_LENGTH = env_int("MOTCUA_SMS_MAX_LENGTH", 160)
+# Webhooks to agency systems: attempts before a delivery is given up, first and longest back-off (seconds).
+WEBHOOK_MAX_ATTEMPTS = env_int("MOTCUA_WEBHOOK_MAX_ATTEMPTS", 12)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("MOTCUA_WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("MOTCUA_WEBHOOK_RETRY_MAX_SECONDS", 3600)
+# HTTP timeout of one attempt (connecting, and waiting for the answer), in seconds.
+WEBHOOK_TIMEOUT_SECONDS = env_int("MOTCUA_WEBHOOK_TIMEOUT_SECONDS", 10)
+# Allow plain-http target URLs beyond this machine (never in production: the payloads are personal data).
+WEBHOOK_ALLOW_HTTP = env_bool("MOTCUA_WEBHOOK_ALLOW_HTTP", False)
+# How long a rotated-out webhook secret still signs requests (beside the new one), so receivers can switch.
+WEBHOOK_SECRET_GRACE_HOURS = env_int("MOTCUA_WEBHOOK_SECRET_GRACE_HOURS", 24)
 
 PLATFORM_NAME = env("MOTCUA_PLATFORM_NAME", "Motcua")
 

@@ -11,7 +11,15 @@ class SignaturesConfig(AppConfig):
         import datetime as dt
 
         from motcua.core.schedule import periodic_register
+        from motcua.notifications.events import OFFICIALS, notification_event_register
 
+        notification_event_register(
+            "signatures.certificate_expiring",
+            label=_("A signing certificate expires soon"),
+            template="signatures/notifications/certificate_expiring",
+            channels=("email", "inbox"),
+            audience=OFFICIALS,
+        )
         periodic_register(
             "signatures.certificate_expiry_warn",
             every=dt.timedelta(days=1),

@@ -2,10 +2,12 @@
 
 A signing certificate that lapses stops the work it serves (results cannot be signed, documents cannot be
 sent), and a licensed CA needs days to renew one. So the holders are warned ahead: 30, 7 and 1 day before
-``not_after``, by e-mail in their own language, once per threshold (``Certificate.expiry_warning_days``
-remembers the last one sent). Personal certificates warn their holder; agency seals warn the agency's
-administrators and the agency's mailbox. Only certificates with an active signing key are watched: the CAs,
-the TSA and the OCSP responder of the development PKI are the operator's business (``motcua pki list``).
+``not_after``, once per threshold (``Certificate.expiry_warning_days`` remembers the last one sent), through
+notifications (event ``signatures.certificate_expiring``: e-mail and the in-app inbox, in each person's own
+language, templates in ``signatures/notifications/certificate_expiring``). Personal certificates warn their
+holder; agency seals warn the agency's administrators and the agency's mailbox (by e-mail). Only certificates
+with an active signing key are watched: the CAs, the TSA and the OCSP responder of the development PKI are the
+operator's business (``motcua pki list``).
 
 Run daily by the operator's scheduler: ``motcua certificates expiring --warn`` (or the task
 ``certificate_expiry_warn_task``).
@@ -16,23 +18,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.urls import reverse
+from django.utils import timezone
 
 from motcua.agencies.models import Role
 from motcua.agencies.selectors import position_active_all
 from motcua.core.audit import audit_record
+from motcua.notifications.services import Recipient, notify
 from motcua.signatures.models import Certificate
 
 logger = logging.getLogger(__name__)
 
 WARNING_DAYS = (30, 7, 1)
+# Registered in SignaturesConfig.ready(); its wording is in templates/signatures/notifications/certificate_expiring.
+EXPIRING_EVENT = "signatures.certificate_expiring"
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class ExpiryWarning:
     certificate: Certificate
     days_left: int
     threshold: int
-    recipients: tuple[tuple[str, str], ...]  # (e-mail address, language)
+    recipients: tuple[Recipient, ...]
 
 
 def certificates_expiring(*, within_days: int = WARNING_DAYS[0], now: dt.datetime | None = None) -> list[Certificate]:
@@ -64,48 +66,30 @@ def _threshold(days_left: int) -> int | None:
     return min(reached) if reached else None
 
 
-def _recipients(certificate: Certificate) -> tuple[tuple[str, str], ...]:
-    found: dict[str, str] = {}
+def _recipients(certificate: Certificate) -> tuple[Recipient, ...]:
+    """The holder of a personal certificate; the administrators and the mailbox of a seal's agency."""
+    found: dict[str, Recipient] = {}  # by e-mail address (or account), so nobody is told twice
     if certificate.kind == Certificate.Kind.PERSONAL:
         holder = certificate.holder
-        if holder is not None and holder.email:
-            found[holder.email] = getattr(holder, "preferred_language", "") or settings.LANGUAGE_CODE
+        if holder is not None and holder.is_active:
+            found[holder.email or str(holder.pk)] = Recipient(user=holder)
     else:
         organisation = certificate.organisation
         if organisation is not None:
             admins = position_active_all().filter(organisation=organisation, role=Role.AGENCY_ADMIN)
             for position in admins.select_related("user"):
-                if position.user.email:
-                    found.setdefault(
-                        position.user.email,
-                        getattr(position.user, "preferred_language", "") or settings.LANGUAGE_CODE,
-                    )
+                found.setdefault(position.user.email or str(position.user.pk), Recipient(user=position.user))
             if organisation.email:
-                found.setdefault(organisation.email, settings.LANGUAGE_CODE)
-    return tuple(found.items())
+                found.setdefault(organisation.email, Recipient(email=organisation.email, name=organisation.name))
+    return tuple(found.values())
 
 
-def _message(warning: ExpiryWarning, language: str) -> tuple[str, str]:
-    certificate = warning.certificate
-    with translation.override(language):
-        subject = _("Your signing certificate expires in %(days)d day(s)") % {"days": warning.days_left}
-        body = _(
-            "The certificate “%(name)s” (serial number %(serial)s) expires on %(date)s.\n\n"
-            "After that date nothing can be signed with it: ask your certification authority to renew it, "
-            "then have the new certificate registered in Motcua."
-        ) % {
-            "name": certificate.subject_common_name,
-            "serial": certificate.serial_number,
-            "date": timezone.localtime(certificate.not_after).strftime("%d/%m/%Y %H:%M"),
-        }
-    return subject, body
-
-
-def _mail(*, subject: str, body: str, address: str) -> None:
-    try:
-        send_mail(subject, body, None, [address], fail_silently=False)
-    except Exception:  # a mail server down must not stop the other warnings; the log tells the operator
-        logger.exception("certificate expiry warning not sent", extra={"address": address})
+def _link(certificate: Certificate) -> str:
+    if certificate.kind != Certificate.Kind.PERSONAL and certificate.organisation is not None:
+        code = certificate.organisation.code
+        if code:
+            return reverse("signing_keys:organisation", kwargs={"code": code})
+    return reverse("signing_keys:mine")
 
 
 def certificate_expiry_warn(*, now: dt.datetime | None = None, actor: Any = None) -> list[ExpiryWarning]:
@@ -134,9 +118,22 @@ def certificate_expiry_warn(*, now: dt.datetime | None = None, actor: Any = None
                 after={"days_left": days_left, "threshold": threshold, "recipients": len(warning.recipients)},
                 actor=actor,
             )
-            for address, language in warning.recipients:
-                subject, body = _message(warning, language)
-                transaction.on_commit(partial(_mail, subject=subject, body=body, address=address))
+            notify(
+                event=EXPIRING_EVENT,
+                recipients=warning.recipients,
+                context={
+                    "certificate_name": certificate.subject_common_name,
+                    "serial_number": certificate.serial_number,
+                    "not_after": certificate.not_after.isoformat(),
+                    "days": days_left,
+                    "threshold": threshold,
+                    "seal": certificate.kind != Certificate.Kind.PERSONAL,
+                },
+                link=_link(certificate),
+                subject_type="signatures.certificate",
+                subject_id=str(certificate.pk),
+                dedupe_key=f"certificate_expiring:{certificate.pk}:{threshold}",
+            )
         if not warning.recipients:
             logger.warning("certificate expires with nobody to warn", extra={"serial": certificate.serial_number})
         sent.append(warning)

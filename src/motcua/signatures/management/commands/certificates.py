@@ -13,7 +13,7 @@ from motcua.signatures.expiry import WARNING_DAYS, certificate_expiry_warn, cert
 
 
 class Command(BaseCommand):
-    help = "List signing certificates that expire soon (JSON); with --warn, e-mail their holders (run daily)."
+    help = "List signing certificates that expire soon (JSON); with --warn, warn their holders (run daily)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["expiring"])
