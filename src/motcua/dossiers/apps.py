@@ -13,8 +13,10 @@ class DossiersConfig(AppConfig):
         from motcua.core.schedule import periodic_register
         from motcua.dossiers import rules  # noqa: F401  (registers permission rules)
         from motcua.dossiers.events import dossier_event_subscribe
+        from motcua.dossiers.notifying import dossier_events_register
         from motcua.dossiers.services.result_documents import result_document_on_approve
 
+        dossier_events_register()
         # The result document is produced from the procedure's template once an approval commits.
         dossier_event_subscribe(result_document_on_approve)
         # The outbox is also delivered right after each change commits; the sweep catches what a lost task missed.
@@ -22,6 +24,11 @@ class DossiersConfig(AppConfig):
             "dossiers.portal_outbox_deliver",
             every=dt.timedelta(minutes=1),
             task="motcua.dossiers.national_portal.tasks.portal_outbox_deliver_task",
+        )
+        periodic_register(
+            "dossiers.deadlines_notify",
+            every=dt.timedelta(hours=1),
+            task="motcua.dossiers.tasks.dossier_deadlines_notify_task",
         )
         periodic_register(
             "dossiers.unused_uploads_purge",

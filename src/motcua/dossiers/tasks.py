@@ -33,3 +33,13 @@ def dossier_unused_uploads_purge_task() -> int:
         removed += 1
     logger.info("unused dossier uploads removed: %s", removed)
     return removed
+
+
+@task()
+def dossier_deadlines_notify_task() -> dict[str, int]:
+    """Tell officials of dossiers due within a working day or overdue (periodic, hourly; once per appointment)."""
+    from motcua.dossiers.notifying import dossier_deadlines_notify
+
+    counts = dossier_deadlines_notify()
+    logger.info("dossier deadline notices: %s", counts)
+    return counts

@@ -21,6 +21,7 @@ from motcua.dossiers.catalogue import procedure_content
 from motcua.dossiers.events import dossier_event_emit
 from motcua.dossiers.models import Dossier, DossierCounter, DossierEvent, StepRecord
 from motcua.dossiers.national_portal.outbox import portal_outbox_add
+from motcua.dossiers.notifying import dossier_notify
 from motcua.dossiers.rules import may_act
 from motcua.dossiers.timeliness import deadline_of, deadline_put, dossier_timeliness_compute
 from motcua.dossiers.workflow import STEP_ACTIONS, Action, transition_target
@@ -409,8 +410,8 @@ def record(
     note: str = "",
     details: dict[str, Any] | None = None,
 ) -> DossierEvent:
-    """Save the dossier, then write its history line, its national portal records (outbox), the audit event
-    and the on-commit notification."""
+    """Save the dossier, then write its history line, its national portal records (outbox), the messages to
+    the people and systems concerned (``dossiers.notifying``), the audit event and the on-commit event."""
     dossier.save()
     event = history_add(
         dossier=dossier,
@@ -423,6 +424,7 @@ def record(
         details=details,
     )
     portal_outbox_add(dossier=dossier, event=event, position=position)
+    dossier_notify(dossier=dossier, event=event)
     after = snapshot(dossier) if before is None else snapshot(dossier, AUDITED_FIELDS)
     audit_record(
         action=f"dossiers.{action}",
