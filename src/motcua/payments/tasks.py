@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from motcua.core.permissions import SYSTEM
-from motcua.payments.gateways import GatewayError
+from motcua.payments.errors import GatewayUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,6 @@ def payments_reconciliation_task() -> int:
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     try:
         return len(reconciliation_run(actor=SYSTEM, day=yesterday))
-    except GatewayError as error:
+    except GatewayUnavailable as error:
         logger.warning("reconciliation of %s postponed: %s", yesterday, error)
         return 0

@@ -31,7 +31,7 @@ from motcua.core.middleware import client_address
 from motcua.core.permissions import user_can
 from motcua.payments import selectors, services
 from motcua.payments.forms import CounterPaymentForm, ReasonForm, ReconciliationRunForm, StartForm
-from motcua.payments.gateways import GatewayError, gateway_find, gateways_enabled
+from motcua.payments.gateways import gateway_find, gateways_enabled
 from motcua.payments.models import PaymentRequest, RequestStatus, TransactionStatus
 from motcua.payments.workflow import UNSETTLED
 
@@ -347,10 +347,7 @@ def reconciliation_organisation(request: HttpRequest, code: str) -> HttpResponse
                 services.reconciliation_run(actor=request.user, day=form.cleaned_data["day"], organisation=organisation)
             except MotcuaError as error:
                 form.add_error(None, str(error.message))
-                status = 403
-            except GatewayError:
-                form.add_error(None, _("The payment gateway did not answer. Please try again later."))
-                status = 503
+                status = error.http_status
             else:
                 messages.success(request, _("The reconciliation was made."))
                 day = form.cleaned_data["day"]

@@ -21,6 +21,7 @@ from motcua.agencies.models import Organisation
 from motcua.core.audit import audit_record
 from motcua.core.exceptions import ValidationFailed
 from motcua.core.permissions import permission_require
+from motcua.payments.errors import GatewayUnavailable
 from motcua.payments.gateways import REPORTED_REFUNDED, REPORTED_SUCCEEDED, GatewayError, gateway_find, gateways_enabled
 from motcua.payments.models import ReconciliationLine, ReconciliationReport, Transaction, TransactionStatus
 from motcua.payments.services._common import now
@@ -56,7 +57,7 @@ def reconciliation_run(*, actor: Any, day: dt.date, gateway: str = "", organisat
             entries = plugin.statement(day=day)
         except GatewayError as error:
             logger.warning("reconciliation of %s on %s: no statement: %s", name, day, error)
-            raise
+            raise GatewayUnavailable() from error
         if organisation is not None:
             entries = [entry for entry in entries if entry.organisation_code == organisation.code]
         # What the gateway says was paid but Motcua has not settled: ask, so lost notifications settle now.
