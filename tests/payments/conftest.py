@@ -164,3 +164,10 @@ def sandbox(sandbox_process, settings):
     sandbox_process.control(reset=True, retry_delays=[0.05, 0.1, 0.2], max_attempts=4)
     settings.PAYMENT_SANDBOX_URL = sandbox_process.url
     return sandbox_process
+
+
+@pytest.fixture
+def commits(django_capture_on_commit_callbacks):
+    """Run what a service left for after its commit (refunds sent to the gateway): the test's own transaction
+    never commits."""
+    return django_capture_on_commit_callbacks

@@ -428,6 +428,8 @@ class Sandbox:
                 self.deliveries.clear()
                 self.collected.clear()
                 self.counts.clear()
+                for table in ("transactions", "notifications", "refunds"):
+                    self.connection.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             for key, value in changes.items():
                 if key not in DEFAULT_CONTROL:
                     raise p.ProtocolError(p.MALFORMED, f"unknown control {key}")
