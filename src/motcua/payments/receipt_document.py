@@ -63,7 +63,7 @@ class _Receipt(FPDF):
         self.set_font(FAMILY, "", 11)
         self.cell(55, 6.5, label)
         self.set_font(FAMILY, "B" if bold else "", 11)
-        self.multi_cell(0, 6.5, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, 6.5, value, align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def receipt_render(*, receipt: Receipt) -> bytes:
@@ -134,7 +134,7 @@ def receipt_render(*, receipt: Receipt) -> bytes:
     pdf.cell(widths[4], 8, money(receipt.amount), border=1, align=Align.R)
     pdf.ln(10)
     pdf.set_font(FAMILY, "", 11)
-    pdf.multi_cell(0, 6.5, f"Số tiền bằng chữ: {amount_in_words(receipt.amount)}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 6.5, align=Align.L, text=f"Số tiền bằng chữ: {amount_in_words(receipt.amount)}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     txn = request.settled_transaction
     if request.paid_via == PaidVia.COUNTER:
@@ -152,7 +152,7 @@ def receipt_render(*, receipt: Receipt) -> bytes:
     else:
         way = ""
     if way:
-        pdf.multi_cell(0, 6.5, f"Hình thức thanh toán: {way}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 6.5, f"Hình thức thanh toán: {way}.", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if request.paid_at:
         paid = _local(request.paid_at)
         pdf.multi_cell(0, 6.5, f"Thời điểm thanh toán: {paid:%H:%M} ngày {paid:%d/%m/%Y}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -173,6 +173,7 @@ def receipt_render(*, receipt: Receipt) -> bytes:
             5.5,
             f"Mã tra cứu: {document.short_code}\nTra cứu biên lai tại: {url}\n"
             "Biên lai điện tử do hệ thống lập khi nhận được tiền; không có chữ ký số.",
+            align=Align.L,
             new_x=XPos.LMARGIN,
             new_y=YPos.NEXT,
         )
