@@ -14,6 +14,7 @@ import datetime as dt
 import io
 
 import segno
+from django.utils import translation
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
@@ -143,7 +144,8 @@ def receipt_render(*, receipt: Receipt) -> bytes:
             way += f" (biên lai giấy số {request.paper_receipt_number})"
     elif txn is not None:
         gateway = gateway_find(txn.gateway)
-        label = str(gateway.label) if gateway is not None else txn.gateway
+        with translation.override("vi"):  # the receipt is a Vietnamese paper whatever the reader's language
+            label = str(gateway.label) if gateway is not None else txn.gateway
         way = f"Thanh toán trực tuyến qua {label}, mã giao dịch {txn.initiator_transaction_id}"
         if txn.gateway_transaction_id:
             way += f" / {txn.gateway_transaction_id}"
