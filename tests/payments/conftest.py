@@ -55,6 +55,7 @@ def _gateway_settings(settings):
     settings.PAYMENT_SANDBOX_SECRET = SECRET
     settings.PAYMENT_SANDBOX_URL = "http://127.0.0.1:9"  # nothing listens: tests that need the sandbox start it
     settings.PAYMENT_STATUS_QUERY_AFTER_SECONDS = 0
+    settings.SITE_URL = "http://127.0.0.1:9"  # callbacks of in-process tests reach no one; live-server tests set it
 
 
 @pytest.fixture
@@ -171,3 +172,15 @@ def commits(django_capture_on_commit_callbacks):
     """Run what a service left for after its commit (refunds sent to the gateway): the test's own transaction
     never commits."""
     return django_capture_on_commit_callbacks
+
+
+@pytest.fixture
+def auditor(directory):
+    """An auditor (the role reads everything, wherever it is held); placed in the demo directory, whose codes the
+    shared factories' organisations could collide with."""
+    return official_in(QN_PROVINCE, Role.AUDITOR)
+
+
+@pytest.fixture
+def platform_admin(directory):
+    return official_in(QN_PROVINCE, Role.PLATFORM_ADMIN)
