@@ -62,7 +62,12 @@ def test_a_citizen_pays_on_the_hosted_page_and_comes_back_to_a_settled_payment(p
             payer_user=payer,
             lines=[
                 services.FeeLine(
-                    code="LLTP", name="Phí cấp Phiếu lý lịch tư pháp", kind="fee", unit_amount=200000, quantity=1, amount=200000
+                    code="LLTP",
+                    name="Phí cấp Phiếu lý lịch tư pháp",
+                    kind="fee",
+                    unit_amount=200000,
+                    quantity=1,
+                    amount=200000,
                 )
             ],
         )

@@ -124,7 +124,9 @@ def other_citizen(db):
 
 
 LINES = (
-    FeeLine(code="LLTP", name="Phí cấp Phiếu lý lịch tư pháp", kind="fee", unit_amount=200000, quantity=1, amount=200000),
+    FeeLine(
+        code="LLTP", name="Phí cấp Phiếu lý lịch tư pháp", kind="fee", unit_amount=200000, quantity=1, amount=200000
+    ),
     FeeLine(code="BANSAO", name="Phí cấp bản sao", kind="fee", unit_amount=5000, quantity=2, amount=10000),
 )
 

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from motcua.core.models import AuditEvent
 from motcua.payments.models import (
-    CallbackRejection,
     GatewayNotification,
     PaymentEvent,
     PaymentRequest,

@@ -85,17 +85,23 @@ def test_starting_a_payment_only_the_payer_with_an_idempotency_key(bill, actors,
     counts.assert_unchanged()
     client = as_user(actors["payer"])
     first = client.post(
-        f"{API}/requests/{bill.pk}/transactions", {"return_url": "/payments/"}, content_type="application/json",
+        f"{API}/requests/{bill.pk}/transactions",
+        {"return_url": "/payments/"},
+        content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="abc",
     )
     assert first.status_code == 201 and first.json()["payment_url"].startswith(sandbox.url)
     again = client.post(
-        f"{API}/requests/{bill.pk}/transactions", {"return_url": "/payments/"}, content_type="application/json",
+        f"{API}/requests/{bill.pk}/transactions",
+        {"return_url": "/payments/"},
+        content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="abc",
     )
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
     reused = client.post(
-        f"{API}/requests/{bill.pk}/transactions", {"return_url": "/other/"}, content_type="application/json",
+        f"{API}/requests/{bill.pk}/transactions",
+        {"return_url": "/other/"},
+        content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="abc",
     )
     assert reused.status_code == 409 and reused.json()["code"] == "idempotency_key_reused"
@@ -125,7 +131,8 @@ def test_counter_payment_only_the_clerk(bill, actors):
     assert state_of(bill) == before
     counts.assert_unchanged()
     paid = as_user(actors["clerk"]).post(
-        f"{API}/requests/{bill.pk}/counter-payment", {"amount": 210000, "paper_receipt_number": "12"},
+        f"{API}/requests/{bill.pk}/counter-payment",
+        {"amount": 210000, "paper_receipt_number": "12"},
         content_type="application/json",
     )
     assert paid.status_code == 200 and paid.json()["status"] == RequestStatus.PAID
@@ -160,7 +167,9 @@ def test_cancel_only_the_counter_and_the_agency(bill, actors):
     for name, user in actors.items():
         if name in ("clerk", "leader", "platform_admin"):
             continue
-        response = as_user(user).post(f"{API}/requests/{bill.pk}/cancel", {"reason": "Hủy"}, content_type="application/json")
+        response = as_user(user).post(
+            f"{API}/requests/{bill.pk}/cancel", {"reason": "Hủy"}, content_type="application/json"
+        )
         assert response.status_code in (401, 403, 404), name
     missing = as_user(actors["clerk"]).post(f"{API}/requests/{bill.pk}/cancel", {}, content_type="application/json")
     assert missing.status_code == 422

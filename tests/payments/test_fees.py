@@ -45,7 +45,10 @@ def test_fixed_lines_once_per_copy_lines_times_copies():
 
 def test_an_exempt_category_makes_its_lines_zero_and_only_those():
     quote = fee_quote(content=content(), copies=2, applicant_category="ho_ngheo")
-    assert [(line.code, line.exempt, line.amount) for line in quote.lines] == [("LP", False, 50000), ("BANSAO", True, 0)]
+    assert [(line.code, line.exempt, line.amount) for line in quote.lines] == [
+        ("LP", False, 50000),
+        ("BANSAO", True, 0),
+    ]
     assert quote.total == 50000 and [line.code for line in quote.payable_lines] == ["LP"]
     assert fee_quote(content=content(), copies=2, applicant_category="other").total == 66000
 

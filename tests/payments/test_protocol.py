@@ -64,7 +64,10 @@ def test_the_create_checksum_covers_the_bill_and_each_fee_line():
     assert p.create_canonical(message) == text
     signed = p.create_sign(dict(message), "k")
     p.create_verify(signed, "k")
-    signed["ThongTinBienLai"] = {**message["ThongTinBienLai"], "DanhSachPhiLePhi": [{**message["ThongTinBienLai"]["DanhSachPhiLePhi"][0], "SoTien": 1}]}
+    signed["ThongTinBienLai"] = {
+        **message["ThongTinBienLai"],
+        "DanhSachPhiLePhi": [{**message["ThongTinBienLai"]["DanhSachPhiLePhi"][0], "SoTien": 1}],
+    }
     with pytest.raises(p.ProtocolError) as error:
         p.create_verify(signed, "k")
     assert error.value.code == p.BAD_CHECKSUM
@@ -81,11 +84,27 @@ def test_values_with_the_separator_or_of_the_wrong_type_are_refused():
 
 def test_the_sandbox_refuses_bad_checksums_unknown_clients_stale_queries_and_reused_references(sandbox_process):
     url = sandbox_process.url
-    query = p.sign({"MaDoiTac": CLIENT_ID, "MaThamChieu": "MC-NONE", "ThoiGianGui": p.now_text()}, SECRET, p.QUERY_FIELDS)
-    assert requests.post(f"{url}/api/giao-dich/trang-thai", json=query, timeout=10).json()["MaLoi"] == p.UNKNOWN_TRANSACTION
-    assert requests.post(f"{url}/api/giao-dich/trang-thai", json={**query, "MaThamChieu": "X"}, timeout=10).json()["MaLoi"] == p.BAD_CHECKSUM
-    stranger = p.sign({"MaDoiTac": "other", "MaThamChieu": "MC-NONE", "ThoiGianGui": p.now_text()}, SECRET, p.QUERY_FIELDS)
-    assert requests.post(f"{url}/api/giao-dich/trang-thai", json=stranger, timeout=10).json()["MaLoi"] == p.UNKNOWN_PARTNER
-    stale = p.sign({"MaDoiTac": CLIENT_ID, "MaThamChieu": "MC-NONE", "ThoiGianGui": "20200101000000"}, SECRET, p.QUERY_FIELDS)
-    assert requests.post(f"{url}/api/giao-dich/trang-thai", json=stale, timeout=10).json()["MaLoi"] == p.STALE_OR_REPLAYED
+    query = p.sign(
+        {"MaDoiTac": CLIENT_ID, "MaThamChieu": "MC-NONE", "ThoiGianGui": p.now_text()}, SECRET, p.QUERY_FIELDS
+    )
+    assert (
+        requests.post(f"{url}/api/giao-dich/trang-thai", json=query, timeout=10).json()["MaLoi"]
+        == p.UNKNOWN_TRANSACTION
+    )
+    assert (
+        requests.post(f"{url}/api/giao-dich/trang-thai", json={**query, "MaThamChieu": "X"}, timeout=10).json()["MaLoi"]
+        == p.BAD_CHECKSUM
+    )
+    stranger = p.sign(
+        {"MaDoiTac": "other", "MaThamChieu": "MC-NONE", "ThoiGianGui": p.now_text()}, SECRET, p.QUERY_FIELDS
+    )
+    assert (
+        requests.post(f"{url}/api/giao-dich/trang-thai", json=stranger, timeout=10).json()["MaLoi"] == p.UNKNOWN_PARTNER
+    )
+    stale = p.sign(
+        {"MaDoiTac": CLIENT_ID, "MaThamChieu": "MC-NONE", "ThoiGianGui": "20200101000000"}, SECRET, p.QUERY_FIELDS
+    )
+    assert (
+        requests.post(f"{url}/api/giao-dich/trang-thai", json=stale, timeout=10).json()["MaLoi"] == p.STALE_OR_REPLAYED
+    )
     assert requests.post(f"{url}/api/giao-dich", data=b"[1,2]", timeout=10).json()["MaLoi"] == p.MALFORMED

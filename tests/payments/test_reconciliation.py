@@ -30,13 +30,13 @@ def paid_online(agency, payer, sandbox, client, reference, *, deliver=True):
 
 def test_reconciliation_matches_settles_lost_notifications_and_flags_mismatches(agency, payer, sandbox, client, leader):
     today = timezone.localdate()
-    matched, _ = paid_online(agency, payer, sandbox, client, "HS-OK")
-    lost, lost_txn = paid_online(agency, payer, sandbox, client, "HS-LOST", deliver=False)
-    wrong, wrong_txn = paid_online(agency, payer, sandbox, client, "HS-AMOUNT")
+    _matched, _ = paid_online(agency, payer, sandbox, client, "HS-OK")
+    lost, _lost_txn = paid_online(agency, payer, sandbox, client, "HS-LOST", deliver=False)
+    _wrong, wrong_txn = paid_online(agency, payer, sandbox, client, "HS-AMOUNT")
     # Injected: Motcua's record of an amount differs from the gateway's, and Motcua knows a payment the gateway
     # does not (as if a record had been written by hand).
     Transaction.objects.filter(pk=wrong_txn.pk).update(amount=wrong_txn.amount + 1000)
-    ghost, ghost_txn = paid_online(agency, payer, sandbox, client, "HS-GHOST")
+    _ghost, ghost_txn = paid_online(agency, payer, sandbox, client, "HS-GHOST")
     Transaction.objects.filter(pk=ghost_txn.pk).update(initiator_transaction_id="MC000000GHOSTGHOST00")
 
     (report,) = services.reconciliation_run(actor=leader, day=today, organisation=agency)
@@ -62,7 +62,7 @@ def test_reconciliation_matches_settles_lost_notifications_and_flags_mismatches(
 def test_a_refund_done_behind_motcuas_back_shows_as_a_status_difference(agency, payer, sandbox, client, leader):
     from motcua.payments.gateways import gateway_find
 
-    request, txn = paid_online(agency, payer, sandbox, client, "HS-REFUNDED")
+    _request, txn = paid_online(agency, payer, sandbox, client, "HS-REFUNDED")
     gateway_find("sandbox").refund(
         initiator_transaction_id=txn.initiator_transaction_id, refund_id="HT-OUTSIDE", amount=txn.amount, reason="x"
     )
@@ -71,7 +71,9 @@ def test_a_refund_done_behind_motcuas_back_shows_as_a_status_difference(agency, 
     assert line.result == L.STATUS_DIFFERS and line.gateway_status == "refunded" and line.motcua_status == "succeeded"
 
 
-def test_who_may_see_and_run_reconciliation(agency, payer, leader, clerk, foreign_leader, province_admin, auditor, sandbox):
+def test_who_may_see_and_run_reconciliation(
+    agency, payer, leader, clerk, foreign_leader, province_admin, auditor, sandbox
+):
     services.reconciliation_run(actor=leader, day=timezone.localdate() - dt.timedelta(days=1), organisation=agency)
     for actor in (clerk, foreign_leader, payer, auditor):
         with pytest.raises(PermissionDenied):

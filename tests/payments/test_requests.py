@@ -60,7 +60,14 @@ def test_officials_of_the_agency_may_ask_for_payment_others_not(agency, speciali
         ({"purpose": "nobody_handles_this"}, "purpose"),
         ({"payer_name": "  "}, "payer_name"),
         ({"lines": []}, "lines"),
-        ({"lines": [FeeLine(code="LP", name="Miễn", kind="charge", unit_amount=5, quantity=1, amount=0, exempt=True)]}, "lines"),
+        (
+            {
+                "lines": [
+                    FeeLine(code="LP", name="Miễn", kind="charge", unit_amount=5, quantity=1, amount=0, exempt=True)
+                ]
+            },
+            "lines",
+        ),
         ({"lines": [FeeLine(code="LP", name="Âm", kind="charge", unit_amount=5, quantity=1, amount=-5)]}, "lines.0"),
         ({"lines": [FeeLine(code="LP", name="Loại", kind="tax", unit_amount=5, quantity=1, amount=5)]}, "lines.0"),
         ({"reference": "x" * 61}, "reference"),
@@ -94,7 +101,10 @@ def test_exempt_lines_are_kept_at_zero_for_the_receipt(agency, payer):
         ],
     )
     assert request.amount == 50000
-    assert list(PaymentLine.objects.filter(request=request).values_list("exempt", "amount")) == [(False, 50000), (True, 0)]
+    assert list(PaymentLine.objects.filter(request=request).values_list("exempt", "amount")) == [
+        (False, 50000),
+        (True, 0),
+    ]
 
 
 def test_cancel_by_the_counter_or_the_agency_not_by_others(bill, clerk, leader, payer, other_citizen, foreign_leader):
@@ -203,7 +213,9 @@ def test_an_online_payment_is_refunded_through_the_gateway_after_commit(bill, pa
     refund.refresh_from_db()
     bill.refresh_from_db()
     txn.refresh_from_db()
-    assert refund.status == Refund.Status.SUCCEEDED and txn.status == "refunded" and bill.status == RequestStatus.REFUNDED
+    assert (
+        refund.status == Refund.Status.SUCCEEDED and txn.status == "refunded" and bill.status == RequestStatus.REFUNDED
+    )
     at_gateway = json.loads(json.dumps(sandbox.state()["transactions"][-1]))
     assert at_gateway["refunded"] == 210000 and at_gateway["status"] == "04"
     # Sent again (the retry job after a lost answer): the gateway refunds once per refund id.

@@ -30,7 +30,7 @@ def live(live_server, settings, monkeypatch):
 
 def test_the_notification_is_delivered_before_the_redirect_and_a_redelivery_is_a_duplicate(live, sandbox, bill, payer):
     sandbox.control(callback="before_redirect")
-    txn, url = services.payment_start(actor=payer, request=bill)
+    _txn, url = services.payment_start(actor=payer, request=bill)
     response = sandbox.pay(url)
     bill.refresh_from_db()
     assert bill.status == RequestStatus.PAID and settlements(bill) == 1
@@ -42,9 +42,11 @@ def test_the_notification_is_delivered_before_the_redirect_and_a_redelivery_is_a
     assert settlements(bill) == 1 and CallbackRejection.objects.filter(reason="duplicate").count() == 1
 
 
-def test_a_wrongly_signed_notification_is_refused_every_time_and_the_return_settles_by_asking(live, sandbox, bill, payer):
+def test_a_wrongly_signed_notification_is_refused_every_time_and_the_return_settles_by_asking(
+    live, sandbox, bill, payer
+):
     sandbox.control(callback="before_redirect", wrong_signature=True, max_attempts=3, retry_delays=[0.05])
-    txn, url = services.payment_start(actor=payer, request=bill)
+    _txn, url = services.payment_start(actor=payer, request=bill)
     response = sandbox.pay(url)
     deliveries = sandbox.state()["deliveries"]
     assert [(item["http_status"], item["MaLoi"]) for item in deliveries] == [(401, p.BAD_CHECKSUM)] * 3

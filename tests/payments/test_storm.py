@@ -9,6 +9,7 @@ SQLite with threads too); on PostgreSQL they come from eight threads at once.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import threading
@@ -143,7 +144,7 @@ def test_a_storm_of_duplicate_shuffled_callbacks_settles_every_payment_exactly_o
         events = list(PaymentEvent.objects.filter(transaction=txn).exclude(from_status__in=("open", "paid")))
         statuses = [event.to_status for event in events]
         assert len(statuses) == len(set(statuses)), (txn.initiator_transaction_id, statuses)
-        for previous, event in zip(events, events[1:], strict=False):
+        for previous, event in itertools.pairwise(events):
             assert event.from_status == previous.to_status
         txn.refresh_from_db()
         assert statuses[-1] == txn.status
@@ -155,7 +156,11 @@ def test_a_storm_of_duplicate_shuffled_callbacks_settles_every_payment_exactly_o
 
     # Sums: what Motcua settled is what the gateway kept; what it refunded is what the gateway gave back.
     at_gateway = sandbox.state()["transactions"]
-    kept = sum(row["amount"] - row["refunded"] for row in at_gateway if row["status"] in (p.STATUS_SUCCEEDED, p.STATUS_REFUNDED))
+    kept = sum(
+        row["amount"] - row["refunded"]
+        for row in at_gateway
+        if row["status"] in (p.STATUS_SUCCEEDED, p.STATUS_REFUNDED)
+    )
     assert kept == settled_total
     refunded = sum(refund.amount for refund in Refund.objects.filter(status=Refund.Status.SUCCEEDED))
     assert refunded == sum(row["refunded"] for row in at_gateway)

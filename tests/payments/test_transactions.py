@@ -10,7 +10,14 @@ import json
 import pytest
 from django.utils import timezone
 
-from motcua.core.exceptions import Conflict, InvalidState, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from motcua.core.exceptions import (
+    Conflict,
+    InvalidState,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from motcua.core.models import AuditEvent
 from motcua.core.permissions import SYSTEM
 from motcua.payments import services
@@ -65,7 +72,11 @@ def test_start_creates_a_pending_transaction_at_the_gateway_with_the_bill(bill, 
     assert bill_sent["HoTenNguoiNop"] == "Nguyễn Thị Hoa" and bill_sent["SoDinhDanhNguoiNop"] == "022190000123"
     assert [line["SoTien"] for line in bill_sent["DanhSachPhiLePhi"]] == [200000, 10000]
     assert [line["LoaiPhiLePhi"] for line in bill_sent["DanhSachPhiLePhi"]] == [1, 1]
-    assert history(bill) == [("", "", "open"), (txn.initiator_transaction_id, "", "created"), (txn.initiator_transaction_id, "created", "pending")]
+    assert history(bill) == [
+        ("", "", "open"),
+        (txn.initiator_transaction_id, "", "created"),
+        (txn.initiator_transaction_id, "created", "pending"),
+    ]
     assert AuditEvent.objects.filter(action="payments.transaction_started", object_id=str(txn.pk)).exists()
 
 
@@ -182,13 +193,16 @@ def test_a_signed_success_settles_once_with_receipt_handler_history_and_audit(bi
     assert txn.status == T.SUCCEEDED and txn.bank_code == "VCB" and txn.paid_at is not None
     assert settlements(bill) == 1
     assert bill.receipt.number == 1 and bill.receipt.series.endswith("E")
-    assert history(bill)[-2:] == [(txn.initiator_transaction_id, "pending", "succeeded"), (txn.initiator_transaction_id, "open", "paid")]
+    assert history(bill)[-2:] == [
+        (txn.initiator_transaction_id, "pending", "succeeded"),
+        (txn.initiator_transaction_id, "open", "paid"),
+    ]
     assert AuditEvent.objects.filter(action="payments.transaction_succeeded", object_id=str(txn.pk)).count() == 1
     assert AuditEvent.objects.filter(action="payments.request_paid", object_id=str(bill.pk)).count() == 1
 
 
 def test_a_duplicate_is_answered_so_the_gateway_stops_and_settles_nothing_again(bill, payer, sandbox, client):
-    txn, url = started(bill, payer)
+    _txn, url = started(bill, payer)
     body, _return = paid_at_sandbox(sandbox, url)
     post_callback(client, body)
     counts = Counts()
@@ -230,7 +244,7 @@ def test_a_bad_signature_is_refused_logged_and_changes_nothing(bill, payer, sand
 
 
 def test_a_tampered_amount_breaks_the_signature(bill, payer, sandbox, client):
-    txn, url = started(bill, payer)
+    _txn, url = started(bill, payer)
     body, _return = paid_at_sandbox(sandbox, url)
     counts = Counts()
     response = post_callback(client, {**body, "SoTien": 1000})
@@ -241,7 +255,7 @@ def test_a_tampered_amount_breaks_the_signature(bill, payer, sandbox, client):
 
 
 def test_a_correctly_signed_but_different_amount_is_flagged_not_settled(bill, payer, sandbox, client):
-    txn, url = started(bill, payer)
+    txn, _url = started(bill, payer)
     wrong = signed_notification(initiator_transaction_id=txn.initiator_transaction_id, amount=txn.amount - 1)
     response = post_callback(client, wrong)
     assert response.status_code == 409 and response.json()["MaLoi"] == p.AMOUNT_DIFFERS
@@ -253,7 +267,7 @@ def test_a_correctly_signed_but_different_amount_is_flagged_not_settled(bill, pa
 
 
 def test_a_stale_timestamp_is_a_replay_refused(bill, payer, sandbox, client, settings):
-    txn, url = started(bill, payer)
+    txn, _url = started(bill, payer)
     old = timezone.now() - dt.timedelta(seconds=settings.PAYMENT_CALLBACK_WINDOW_SECONDS + 60)
     stale = signed_notification(
         initiator_transaction_id=txn.initiator_transaction_id, amount=txn.amount, signed_at=p.time_format(old)
@@ -266,7 +280,7 @@ def test_a_stale_timestamp_is_a_replay_refused(bill, payer, sandbox, client, set
 
 
 def test_a_notification_id_reused_with_other_content_is_a_replay_refused(bill, payer, sandbox, client, agency):
-    txn, url = started(bill, payer)
+    _txn, url = started(bill, payer)
     body, _return = paid_at_sandbox(sandbox, url)
     post_callback(client, body)
     other = make_request(agency, payer, reference="OTHER-9")
@@ -291,7 +305,9 @@ def test_malformed_and_unknown_callbacks_are_refused(client, bill, payer, sandbo
     unknown = signed_notification(initiator_transaction_id="MC000000UNKNOWN00000", amount=1000)
     response = post_callback(client, unknown)
     assert response.status_code == 400 and response.json()["MaLoi"] == p.UNKNOWN_TRANSACTION
-    assert client.post("/payments/gateway/nope/callback/", data=b"{}", content_type="application/json").status_code == 404
+    assert (
+        client.post("/payments/gateway/nope/callback/", data=b"{}", content_type="application/json").status_code == 404
+    )
     assert client.get(CALLBACK_PATH).status_code == 405
     assert counts.changed() == {}
     assert set(CallbackRejection.objects.values_list("reason", flat=True)) == {"malformed", "unknown_transaction"}
@@ -307,7 +323,10 @@ def test_out_of_order_failed_or_pending_after_succeeded_change_nothing(bill, pay
     before = history(bill)
     for status, number in ((p.STATUS_FAILED, "TB-LATE-1"), (p.STATUS_PENDING, "TB-LATE-2")):
         late = signed_notification(
-            initiator_transaction_id=txn.initiator_transaction_id, amount=txn.amount, status=status, notification_id=number
+            initiator_transaction_id=txn.initiator_transaction_id,
+            amount=txn.amount,
+            status=status,
+            notification_id=number,
         )
         assert post_callback(client, late).json()["MaLoi"] == "00"
     assert history(bill) == before
@@ -318,9 +337,14 @@ def test_out_of_order_failed_or_pending_after_succeeded_change_nothing(bill, pay
 
 def test_pending_then_failed_then_a_late_success_still_settles(bill, payer, sandbox, client):
     """The gateway's word that money was taken wins over its earlier failure."""
-    txn, url = started(bill, payer)
+    txn, _url = started(bill, payer)
     notices = [
-        signed_notification(initiator_transaction_id=txn.initiator_transaction_id, amount=txn.amount, status=status, notification_id=f"TB-{index}")
+        signed_notification(
+            initiator_transaction_id=txn.initiator_transaction_id,
+            amount=txn.amount,
+            status=status,
+            notification_id=f"TB-{index}",
+        )
         for index, status in enumerate((p.STATUS_PENDING, p.STATUS_FAILED, p.STATUS_SUCCEEDED))
     ]
     for notice in notices:
@@ -330,7 +354,7 @@ def test_pending_then_failed_then_a_late_success_still_settles(bill, payer, sand
 
 
 def test_callback_before_the_browser_returns(bill, payer, sandbox, client):
-    txn, url = started(bill, payer)
+    _txn, url = started(bill, payer)
     body, location = paid_at_sandbox(sandbox, url)
     post_callback(client, body)
     queries_before = sandbox.state()["counts"].get("status", 0)
@@ -342,7 +366,7 @@ def test_callback_before_the_browser_returns(bill, payer, sandbox, client):
 
 
 def test_browser_returns_before_the_callback_the_return_asks_the_gateway(bill, payer, sandbox, client):
-    txn, url = started(bill, payer)
+    _txn, url = started(bill, payer)
     body, location = paid_at_sandbox(sandbox, url)
     page = client.get(local_path(location))
     assert page.status_code == 200 and "message--success" in page.content.decode()
@@ -355,7 +379,7 @@ def test_browser_returns_before_the_callback_the_return_asks_the_gateway(bill, p
 
 
 def test_a_forged_return_is_not_believed(bill, payer, sandbox, client):
-    txn, url = started(bill, payer)
+    txn, _url = started(bill, payer)
     forged = p.sign(
         {
             "MaDoiTac": "motcua-test",
@@ -404,7 +428,7 @@ def test_the_status_job_expires_a_payment_past_its_time_and_a_late_success_still
 
 
 def test_an_unreachable_gateway_never_expires_a_payment(bill, payer, sandbox, settings):
-    txn, url = started(bill, payer)
+    txn, _url = started(bill, payer)
     Transaction.objects.filter(pk=txn.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
     settings.PAYMENT_SANDBOX_URL = "http://127.0.0.1:9"
     services.payments_status_sweep()
@@ -473,7 +497,7 @@ def test_a_late_success_for_a_cancelled_request_is_flagged_and_refunded(bill, pa
 
 
 def test_an_automatic_refund_that_keeps_failing_is_flagged(bill, payer, sandbox, client, settings, commits):
-    first, first_url = started(bill, payer, key="tab-1")
+    _first, first_url = started(bill, payer, key="tab-1")
     second, second_url = started(bill, payer, key="tab-2")
     body_one, _l1 = paid_at_sandbox(sandbox, first_url)
     body_two, _l2 = paid_at_sandbox(sandbox, second_url)

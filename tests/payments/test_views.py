@@ -102,7 +102,9 @@ def test_the_clerk_records_a_counter_payment_from_the_page(bill, clerk, payer, l
     assert "210.000" in wrong.content.decode()
     assert state_of(bill) == before
     counts.assert_unchanged()
-    done = as_user(clerk).post(f"/payments/requests/{bill.pk}/counter/", {"amount": 210000, "note": "Tiền mặt"}, follow=True)
+    done = as_user(clerk).post(
+        f"/payments/requests/{bill.pk}/counter/", {"amount": 210000, "note": "Tiền mặt"}, follow=True
+    )
     assert done.status_code == 200
     bill.refresh_from_db()
     assert bill.status == RequestStatus.PAID and bill.counter_note == "Tiền mặt"
@@ -116,7 +118,7 @@ def test_cancel_and_refund_from_the_page(bill, clerk, leader, payer):
     bill.refresh_from_db()
     assert bill.status == RequestStatus.OPEN
     services.payment_record_at_counter(actor=clerk, request=bill, amount=210000)
-    status, html = page(as_user(leader), f"/payments/requests/{bill.pk}/")
+    _status, html = page(as_user(leader), f"/payments/requests/{bill.pk}/")
     assert f"/payments/requests/{bill.pk}/refund/" in html
     as_user(clerk).post(f"/payments/requests/{bill.pk}/refund/", {"reason": "Từ chối"})
     bill.refresh_from_db()
@@ -155,6 +157,10 @@ def test_reconciliation_pages_and_csv(agency, payer, leader, clerk, auditor, san
     assert page(as_user(auditor), f"/payments/reconciliation/{agency.code}/{day}/")[0] == 200
     auditor_run = as_user(auditor).post(f"/payments/reconciliation/{agency.code}/", {"day": day})
     assert auditor_run.status_code == 403
-    for url in ("/payments/reconciliation/", f"/payments/reconciliation/{agency.code}/", f"/payments/reconciliation/{agency.code}/{day}/csv/"):
+    for url in (
+        "/payments/reconciliation/",
+        f"/payments/reconciliation/{agency.code}/",
+        f"/payments/reconciliation/{agency.code}/{day}/csv/",
+    ):
         assert as_user(clerk).get(url).status_code == 404
         assert as_user(payer).get(url).status_code == 404

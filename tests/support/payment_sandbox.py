@@ -31,7 +31,7 @@ class SandboxProcess:
 
     @classmethod
     def start(cls, *, database: Path, client_id: str = CLIENT_ID, secret: str = SECRET) -> SandboxProcess:
-        process = subprocess.Popen(  # noqa: S603 - our own module
+        process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -52,7 +52,9 @@ class SandboxProcess:
         line = process.stdout.readline()
         if not line.startswith("LISTENING "):
             process.kill()
-            raise RuntimeError(f"the payment sandbox did not start: {line!r} {process.stderr.read() if process.stderr else ''}")
+            raise RuntimeError(
+                f"the payment sandbox did not start: {line!r} {process.stderr.read() if process.stderr else ''}"
+            )
         return cls(process=process, url=f"http://127.0.0.1:{int(line.split()[1])}")
 
     def stop(self) -> None:

@@ -284,9 +284,9 @@ PAYMENT_GATEWAYS = env_list("MOTCUA_PAYMENT_GATEWAYS", "sandbox")
 # there, and the shared secret of the HMAC-SHA256 checksums (default: derived from SECRET_KEY, for the embedded run).
 PAYMENT_SANDBOX_URL = env("MOTCUA_PAYMENT_SANDBOX_URL", "http://127.0.0.1:8001").rstrip("/")
 PAYMENT_SANDBOX_CLIENT_ID = env("MOTCUA_PAYMENT_SANDBOX_CLIENT_ID", "motcua")
-PAYMENT_SANDBOX_SECRET = env("MOTCUA_PAYMENT_SANDBOX_SECRET") or hashlib.sha256(
-    f"motcua.payments.sandbox:{SECRET_KEY}".encode()
-).hexdigest()
+PAYMENT_SANDBOX_SECRET = (
+    env("MOTCUA_PAYMENT_SANDBOX_SECRET") or hashlib.sha256(f"motcua.payments.sandbox:{SECRET_KEY}".encode()).hexdigest()
+)
 # Whether `motcua serve` also starts the local sandbox (when "sandbox" is a gateway and its URL is on this machine).
 PAYMENT_SANDBOX_EMBEDDED = env_bool("MOTCUA_PAYMENT_SANDBOX_EMBEDDED", True)
 # An unpaid online payment expires after this many minutes (the status job then stops waiting for it).

@@ -8,7 +8,6 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.admin_base import ServiceAdmin
-from motcua.core.exceptions import MotcuaError
 from motcua.payments.models import (
     CallbackRejection,
     CollectionAccount,
@@ -47,27 +46,36 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+LINE_INLINE_FIELDS = ("position", "code", "name", "kind", "unit_amount", "quantity", "exempt", "amount")
+
+
 class LineInline(ReadOnlyInline):
     model = PaymentLine
-    fields = ["position", "code", "name", "kind", "unit_amount", "quantity", "exempt", "amount"]
-    readonly_fields = fields
+    fields = LINE_INLINE_FIELDS
+    readonly_fields = LINE_INLINE_FIELDS
+
+
+EVENT_INLINE_FIELDS = ("sequence", "occurred_at", "transaction", "from_status", "to_status", "source", "actor_label")
 
 
 class EventInline(ReadOnlyInline):
     model = PaymentEvent
     fk_name = "request"
-    fields = ["sequence", "occurred_at", "transaction", "from_status", "to_status", "source", "actor_label"]
-    readonly_fields = fields
+    fields = EVENT_INLINE_FIELDS
+    readonly_fields = EVENT_INLINE_FIELDS
 
 
 class TransactionEventInline(EventInline):
     fk_name = "transaction"
 
 
+TRANSACTION_INLINE_FIELDS = ("initiator_transaction_id", "gateway", "amount", "status", "flag", "created_at", "paid_at")
+
+
 class TransactionInline(ReadOnlyInline):
     model = Transaction
-    fields = ["initiator_transaction_id", "gateway", "amount", "status", "flag", "created_at", "paid_at"]
-    readonly_fields = fields
+    fields = TRANSACTION_INLINE_FIELDS
+    readonly_fields = TRANSACTION_INLINE_FIELDS
     show_change_link = True
 
 
@@ -134,19 +142,22 @@ class CallbackRejectionAdmin(ReadOnlyAdmin):
     search_fields = ["notification_id"]
 
 
+RECONCILIATION_LINE_INLINE_FIELDS = (
+    "initiator_transaction_id",
+    "reference",
+    "motcua_status",
+    "gateway_status",
+    "motcua_amount",
+    "gateway_amount",
+    "result",
+    "flag",
+)
+
+
 class ReconciliationLineInline(ReadOnlyInline):
     model = ReconciliationLine
-    fields = [
-        "initiator_transaction_id",
-        "reference",
-        "motcua_status",
-        "gateway_status",
-        "motcua_amount",
-        "gateway_amount",
-        "result",
-        "flag",
-    ]
-    readonly_fields = fields
+    fields = RECONCILIATION_LINE_INLINE_FIELDS
+    readonly_fields = RECONCILIATION_LINE_INLINE_FIELDS
 
 
 @admin.register(ReconciliationReport)

@@ -17,11 +17,17 @@ class PaymentsConfig(AppConfig):
 
         gateway_register(SandboxGateway())
         periodic_register(
-            "payments.status_sweep", every=dt.timedelta(minutes=1), task="motcua.payments.tasks.payments_status_sweep_task"
+            "payments.status_sweep",
+            every=dt.timedelta(minutes=1),
+            task="motcua.payments.tasks.payments_status_sweep_task",
         )
         periodic_register(
-            "payments.refunds_retry", every=dt.timedelta(minutes=5), task="motcua.payments.tasks.payments_refunds_retry_task"
+            "payments.refunds_retry",
+            every=dt.timedelta(minutes=5),
+            task="motcua.payments.tasks.payments_refunds_retry_task",
         )
         periodic_register(
-            "payments.reconciliation", every=dt.timedelta(hours=6), task="motcua.payments.tasks.payments_reconciliation_task"
+            "payments.reconciliation",
+            every=dt.timedelta(hours=6),
+            task="motcua.payments.tasks.payments_reconciliation_task",
         )

@@ -15,7 +15,10 @@ class StartForm(forms.Form):
 class CounterPaymentForm(forms.Form):
     amount = forms.IntegerField(label=_("Amount received (đồng)"), min_value=1)
     paper_receipt_number = forms.CharField(
-        label=_("Paper receipt number"), max_length=50, required=False, help_text=_("Only if a paper receipt was given.")
+        label=_("Paper receipt number"),
+        max_length=50,
+        required=False,
+        help_text=_("Only if a paper receipt was given."),
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 

@@ -258,9 +258,7 @@ class PaymentEvent(models.Model):
     """History: one row per state change of a request or of one of its transactions, numbered per request."""
 
     request = models.ForeignKey(PaymentRequest, on_delete=models.PROTECT, related_name="events")
-    transaction = models.ForeignKey(
-        Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
-    )
+    transaction = models.ForeignKey(Transaction, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
     sequence = models.PositiveIntegerField()
     occurred_at = models.DateTimeField(_("time"))
     from_status = models.CharField(_("from"), max_length=20, blank=True)

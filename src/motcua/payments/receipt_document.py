@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import segno
 from django.utils import translation
@@ -116,7 +117,8 @@ def receipt_render(*, receipt: Receipt) -> bytes:
     pdf.set_font(FAMILY, "", 10.5)
     for index, line in enumerate(request.lines.all(), start=1):
         name = line.name + (" (miễn)" if line.exempt else "")
-        lines_needed = len(pdf.multi_cell(widths[1], 6, name, dry_run=True, output="LINES"))
+        wrapped: Any = pdf.multi_cell(widths[1], 6, name, dry_run=True, output="LINES")
+        lines_needed = len(wrapped)
         height = max(8.0, lines_needed * 6.0)
         if pdf.y + height > pdf.page_break_trigger:
             pdf.add_page()
@@ -135,7 +137,14 @@ def receipt_render(*, receipt: Receipt) -> bytes:
     pdf.cell(widths[4], 8, money(receipt.amount), border=1, align=Align.R)
     pdf.ln(10)
     pdf.set_font(FAMILY, "", 11)
-    pdf.multi_cell(0, 6.5, align=Align.L, text=f"Số tiền bằng chữ: {amount_in_words(receipt.amount)}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        0,
+        6.5,
+        align=Align.L,
+        text=f"Số tiền bằng chữ: {amount_in_words(receipt.amount)}.",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
 
     txn = request.settled_transaction
     if request.paid_via == PaidVia.COUNTER:
@@ -157,7 +166,9 @@ def receipt_render(*, receipt: Receipt) -> bytes:
         pdf.multi_cell(0, 6.5, f"Hình thức thanh toán: {way}.", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if request.paid_at:
         paid = _local(request.paid_at)
-        pdf.multi_cell(0, 6.5, f"Thời điểm thanh toán: {paid:%H:%M} ngày {paid:%d/%m/%Y}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(
+            0, 6.5, f"Thời điểm thanh toán: {paid:%H:%M} ngày {paid:%d/%m/%Y}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
     pdf.ln(4)
 
     # Verification: the QR code and short code of the public page (no digital signature on this receipt).

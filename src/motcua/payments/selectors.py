@@ -40,7 +40,9 @@ def payment_request_get(*, user: Any, request_id: Any) -> PaymentRequest:
     NotFound for anything else, so that others cannot learn it exists."""
     pk = _uuid(request_id)
     request = (
-        PaymentRequest.objects.select_related("organisation", "counter_organisation", "payer_user").filter(pk=pk).first()
+        PaymentRequest.objects.select_related("organisation", "counter_organisation", "payer_user")
+        .filter(pk=pk)
+        .first()
         if pk
         else None
     )
@@ -176,7 +178,9 @@ def reconciliation_report_list(
     return reports.order_by("-day")
 
 
-def reconciliation_report_get(*, user: Any, organisation: Organisation, day: dt.date, gateway: str = "") -> ReconciliationReport:
+def reconciliation_report_get(
+    *, user: Any, organisation: Organisation, day: dt.date, gateway: str = ""
+) -> ReconciliationReport:
     permission_require(user, "payments.view_reconciliation", organisation)
     reports = ReconciliationReport.objects.filter(organisation_code=organisation.code, day=day)
     if gateway:

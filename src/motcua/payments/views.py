@@ -80,7 +80,9 @@ def _bill_context(payment: PaymentRequest) -> dict[str, Any]:
 @require_GET
 def mine(request: HttpRequest) -> HttpResponse:
     """The signed-in payer's payment requests, newest first."""
-    page = Paginator(selectors.payment_request_list_mine(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.payment_request_list_mine(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "payments/mine.html", {"page": page})
 
 
@@ -216,7 +218,9 @@ def _receipt_response(payment: PaymentRequest) -> HttpResponse:
     if receipt is None:
         raise Http404
     response = HttpResponse(services.receipt_pdf(receipt=receipt), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="bien-lai-{receipt.series.replace("/", "-")}-{receipt.number_text}.pdf"'
+    response["Content-Disposition"] = (
+        f'inline; filename="bien-lai-{receipt.series.replace("/", "-")}-{receipt.number_text}.pdf"'
+    )
     return _no_store(response)
 
 
@@ -337,9 +341,7 @@ def reconciliation_index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reconciliation_organisation(request: HttpRequest, code: str) -> HttpResponse:
     organisation = _organisation_or_404(request, code)
-    form = ReconciliationRunForm(
-        request.POST or None, initial={"day": timezone.localdate() - dt.timedelta(days=1)}
-    )
+    form = ReconciliationRunForm(request.POST or None, initial={"day": timezone.localdate() - dt.timedelta(days=1)})
     status = 200
     if request.method == "POST":
         if form.is_valid():

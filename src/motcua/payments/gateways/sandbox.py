@@ -94,7 +94,9 @@ class SandboxGateway(PaymentGateway):
         if answer.get("MaLoi") != p.OK:
             raise GatewayError(
                 f"the payment platform refused: {answer.get('MaLoi')} {answer.get('MoTa', '')}",
-                code="unknown_transaction" if answer.get("MaLoi") == p.UNKNOWN_TRANSACTION else str(answer.get("MaLoi", "")),
+                code="unknown_transaction"
+                if answer.get("MaLoi") == p.UNKNOWN_TRANSACTION
+                else str(answer.get("MaLoi", "")),
             )
         return answer
 
@@ -141,7 +143,9 @@ class SandboxGateway(PaymentGateway):
                 ],
             },
         }
-        answer = self._verified(self._post("/api/giao-dich", p.create_sign(message, self.secret)), p.CREATE_ANSWER_FIELDS)
+        answer = self._verified(
+            self._post("/api/giao-dich", p.create_sign(message, self.secret)), p.CREATE_ANSWER_FIELDS
+        )
         if answer.get("MaThamChieu") != bill.initiator_transaction_id or not answer.get("UrlThanhToan"):
             raise GatewayError("the payment platform answered for another transaction")
         return Started(payment_url=str(answer["UrlThanhToan"]), gateway_transaction_id=str(answer["MaGiaoDich"]))

@@ -145,7 +145,9 @@ class Sandbox:
         digest = p.checksum("digest", p.create_canonical({**message, "ThoiGianTao": ""}))
         with self.lock:
             existing = self.query(
-                "SELECT * FROM transactions WHERE client = ? AND reference = ?", message["MaDoiTac"], message["MaThamChieu"]
+                "SELECT * FROM transactions WHERE client = ? AND reference = ?",
+                message["MaDoiTac"],
+                message["MaThamChieu"],
             )
             if existing:
                 if existing[0]["digest"] != digest:
@@ -208,7 +210,9 @@ class Sandbox:
         self.fresh(message)
         client = message["MaDoiTac"]
         with self.lock:
-            rows = self.query("SELECT * FROM transactions WHERE client = ? AND reference = ?", client, message["MaThamChieu"])
+            rows = self.query(
+                "SELECT * FROM transactions WHERE client = ? AND reference = ?", client, message["MaThamChieu"]
+            )
             if not rows:
                 raise p.ProtocolError(p.UNKNOWN_TRANSACTION, "unknown MaThamChieu")
             row = rows[0]
@@ -230,9 +234,13 @@ class Sandbox:
                 )
                 refunded = row["refunded"] + amount
                 status = p.STATUS_REFUNDED if refunded == row["amount"] else row["status"]
-                self.execute("UPDATE transactions SET refunded = ?, status = ? WHERE id = ?", refunded, status, row["id"])
+                self.execute(
+                    "UPDATE transactions SET refunded = ?, status = ? WHERE id = ?", refunded, status, row["id"]
+                )
                 self.count("refunded")
-            refund = self.query("SELECT * FROM refunds WHERE client = ? AND refund_id = ?", client, message["MaHoanTien"])[0]
+            refund = self.query(
+                "SELECT * FROM refunds WHERE client = ? AND refund_id = ?", client, message["MaHoanTien"]
+            )[0]
         answer = {
             "MaLoi": p.OK,
             "MaHoanTien": refund["refund_id"],
@@ -292,7 +300,9 @@ class Sandbox:
                     transaction_id,
                 )
             else:
-                self.execute("UPDATE transactions SET status = ?, bank = ? WHERE id = ?", p.STATUS_FAILED, bank, transaction_id)
+                self.execute(
+                    "UPDATE transactions SET status = ?, bank = ? WHERE id = ?", p.STATUS_FAILED, bank, transaction_id
+                )
             row = self.transaction(transaction_id)
             assert row is not None
         self.count("paid" if action == "pay" else "cancelled")
@@ -444,11 +454,13 @@ class Sandbox:
 PAGE_STYLE = """
 body{font-family:system-ui,"Noto Sans",sans-serif;margin:0;background:#f3f5f9;color:#1b1f24;font-size:17px}
 header{background:#b3261e;color:#fff;padding:.8rem 1rem}header strong{display:block;font-size:1.1rem}
-main{max-width:34rem;margin:0 auto;padding:1rem}section{background:#fff;border-radius:.5rem;padding:1rem;margin:0 0 1rem}
+main{max-width:34rem;margin:0 auto;padding:1rem}
+section{background:#fff;border-radius:.5rem;padding:1rem;margin:0 0 1rem}
 table{width:100%;border-collapse:collapse}td,th{padding:.35rem 0;text-align:left;vertical-align:top}
 td.amount,th.amount{text-align:right;white-space:nowrap}.total td{font-weight:700;border-top:1px solid #ccd}
 fieldset{border:0;padding:0;margin:0 0 1rem}legend{font-weight:700;margin-bottom:.5rem}
-label.bank{display:flex;gap:.6rem;align-items:center;padding:.6rem;border:1px solid #ccd;border-radius:.4rem;margin:.3rem 0}
+label.bank{display:flex;gap:.6rem;align-items:center;padding:.6rem;border:1px solid #ccd;border-radius:.4rem;
+margin:.3rem 0}
 button{font-size:1.05rem;padding:.8rem 1rem;border-radius:.4rem;border:0;width:100%;margin:.3rem 0;cursor:pointer}
 .pay{background:#0b6b3a;color:#fff}.cancel{background:#e6e8ec;color:#1b1f24}.muted{color:#555;font-size:.95rem}
 dl{margin:0}dt{color:#555;font-size:.9rem}dd{margin:0 0 .5rem}
@@ -488,7 +500,8 @@ def payment_page(row: sqlite3.Row, *, problem: str = "") -> bytes:
 <dt>Mã hồ sơ</dt><dd>{html.escape(bill.get("MaHoSo", ""))}</dd>
 <dt>Thủ tục</dt><dd>{html.escape(bill.get("TenTTHC", ""))} ({html.escape(bill.get("MaTTHC", ""))})</dd>
 <dt>Người nộp</dt><dd>{html.escape(bill.get("HoTenNguoiNop", ""))}</dd>
-<dt>Tài khoản thụ hưởng</dt><dd>{html.escape(bill.get("TaiKhoanThuHuong", ""))} – {html.escape(bill.get("TenKhoBac", ""))}</dd>
+<dt>Tài khoản thụ hưởng</dt>
+<dd>{html.escape(bill.get("TaiKhoanThuHuong", ""))} – {html.escape(bill.get("TenKhoBac", ""))}</dd>
 </dl>
 <table><thead><tr><th>Khoản thu</th><th class="amount">Số tiền</th></tr></thead><tbody>{lines}
 <tr class="total"><td>Tổng cộng</td><td class="amount" id="total">{money(row["amount"])}</td></tr></tbody></table>
@@ -528,7 +541,7 @@ class Handler(BaseHTTPRequestHandler):
     # Headers and body go out in two writes: without this, Nagle's algorithm and the peer's delayed ACK add 40 ms.
     disable_nagle_algorithm = True
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:

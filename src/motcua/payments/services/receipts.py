@@ -61,9 +61,9 @@ def receipt_pdf(*, receipt: Receipt) -> bytes:
     """
     from motcua.payments.receipt_document import receipt_render
 
-    receipt = Receipt.objects.select_related("request", "request__settled_transaction", "organisation", "issued_document").get(
-        pk=receipt.pk
-    )
+    receipt = Receipt.objects.select_related(
+        "request", "request__settled_transaction", "organisation", "issued_document"
+    ).get(pk=receipt.pk)
     document = receipt.issued_document
     if document is not None and document.file:
         with document.file.open("rb") as stream:

@@ -38,12 +38,13 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _motcua_status(status: str) -> str:
-    return {T.SUCCEEDED: REPORTED_SUCCEEDED, T.REFUNDED: REPORTED_REFUNDED}.get(status, status)
+    words: dict[str, str] = {T.SUCCEEDED.value: REPORTED_SUCCEEDED, T.REFUNDED.value: REPORTED_REFUNDED}
+    return words.get(status, status)
 
 
-def reconciliation_run(*, actor: Any, day: dt.date, gateway: str = "", organisation: Organisation | None = None) -> list[
-    ReconciliationReport
-]:
+def reconciliation_run(
+    *, actor: Any, day: dt.date, gateway: str = "", organisation: Organisation | None = None
+) -> list[ReconciliationReport]:
     """Compare one day (Asia/Ho_Chi_Minh) for every agency (or one); replaces that day's reports. Needs
     ``payments.run_reconciliation`` on the agency (SYSTEM for the daily job)."""
     permission_require(actor, "payments.run_reconciliation", organisation)
@@ -61,7 +62,11 @@ def reconciliation_run(*, actor: Any, day: dt.date, gateway: str = "", organisat
         if organisation is not None:
             entries = [entry for entry in entries if entry.organisation_code == organisation.code]
         # What the gateway says was paid but Motcua has not settled: ask, so lost notifications settle now.
-        paid = {entry.initiator_transaction_id for entry in entries if entry.status in (REPORTED_SUCCEEDED, REPORTED_REFUNDED)}
+        paid = {
+            entry.initiator_transaction_id
+            for entry in entries
+            if entry.status in (REPORTED_SUCCEEDED, REPORTED_REFUNDED)
+        }
         for txn in Transaction.objects.filter(gateway=name, initiator_transaction_id__in=paid).exclude(
             status__in=(T.SUCCEEDED, T.REFUNDED)
         ):
@@ -71,12 +76,13 @@ def reconciliation_run(*, actor: Any, day: dt.date, gateway: str = "", organisat
 
 
 @transaction.atomic
-def _compare(*, name: str, day: dt.date, entries: list[Any], organisation: Organisation | None, actor: Any) -> list[
-    ReconciliationReport
-]:
+def _compare(
+    *, name: str, day: dt.date, entries: list[Any], organisation: Organisation | None, actor: Any
+) -> list[ReconciliationReport]:
     start, end = _day_bounds(day)
     ours = Transaction.objects.filter(gateway=name).filter(
-        Q(paid_at__gte=start, paid_at__lt=end) | Q(initiator_transaction_id__in=[e.initiator_transaction_id for e in entries])
+        Q(paid_at__gte=start, paid_at__lt=end)
+        | Q(initiator_transaction_id__in=[e.initiator_transaction_id for e in entries])
     )
     ours = ours.select_related("request", "request__organisation")
     if organisation is not None:

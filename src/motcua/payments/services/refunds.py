@@ -73,7 +73,9 @@ def refund_automatic(*, request: PaymentRequest, txn: Transaction, actor: Any) -
         reason=reason,
         requested_by_label=actor_label(actor),
     )
-    audit_record(action="payments.refund_requested", instance=refund, after=snapshot(refund, REFUND_AUDITED), actor=actor)
+    audit_record(
+        action="payments.refund_requested", instance=refund, after=snapshot(refund, REFUND_AUDITED), actor=actor
+    )
     _enqueue(refund)
     return refund
 
@@ -114,12 +116,20 @@ def payment_refund(*, actor: Any, request: PaymentRequest, reason: str) -> Refun
         refund.completed_at = at
         refund.save(update_fields=["status", "completed_at", "updated_at"])
         _request_refunded(request=request, refund=refund, actor=actor, at=at)
-        audit_record(action="payments.refund_completed", instance=refund, after=snapshot(refund, REFUND_AUDITED), actor=actor)
         audit_record(
-            action="payments.request_refunded", instance=request, before=before, after=request_snapshot(request), actor=actor
+            action="payments.refund_completed", instance=refund, after=snapshot(refund, REFUND_AUDITED), actor=actor
+        )
+        audit_record(
+            action="payments.request_refunded",
+            instance=request,
+            before=before,
+            after=request_snapshot(request),
+            actor=actor,
         )
         return refund
-    audit_record(action="payments.refund_requested", instance=refund, after=snapshot(refund, REFUND_AUDITED), actor=actor)
+    audit_record(
+        action="payments.refund_requested", instance=refund, after=snapshot(refund, REFUND_AUDITED), actor=actor
+    )
     _enqueue(refund)
     return refund
 
@@ -226,7 +236,10 @@ def payment_refund_execute(*, refund_id: Any) -> Refund:
         )
         if refund.kind == Refund.Kind.REQUEST:
             audit_record(
-                action="payments.request_refunded", instance=request, before=request_before, after=request_snapshot(request)
+                action="payments.request_refunded",
+                instance=request,
+                before=request_before,
+                after=request_snapshot(request),
             )
         return refund
 

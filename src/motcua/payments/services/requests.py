@@ -42,8 +42,10 @@ def pay_token_hash(token: str) -> str:
 
 
 def pay_token_matches(token: str, request: PaymentRequest) -> bool:
-    return bool(token) and bool(request.pay_token_hash) and hmac.compare_digest(
-        pay_token_hash(token), request.pay_token_hash
+    return (
+        bool(token)
+        and bool(request.pay_token_hash)
+        and hmac.compare_digest(pay_token_hash(token), request.pay_token_hash)
     )
 
 
@@ -207,7 +209,11 @@ def payment_request_cancel(*, actor: Any, request: PaymentRequest, reason: str) 
         at=at,
     )
     audit_record(
-        action="payments.request_cancelled", instance=request, before=before, after=request_snapshot(request), actor=actor
+        action="payments.request_cancelled",
+        instance=request,
+        before=before,
+        after=request_snapshot(request),
+        actor=actor,
     )
     return request
 

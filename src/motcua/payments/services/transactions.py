@@ -214,7 +214,9 @@ def payment_start(
                     )
                 return earlier, earlier.payment_url
         if request.status != RequestStatus.OPEN:
-            raise InvalidState(_("This payment request is no longer awaiting payment."), code="payment_request_not_open")
+            raise InvalidState(
+                _("This payment request is no longer awaiting payment."), code="payment_request_not_open"
+            )
         if not request.account_number:
             raise InvalidState(
                 _("The collecting agency has no treasury account for online payments yet. Please pay at the counter."),
@@ -282,7 +284,11 @@ def payment_start(
             _transaction_move(request=request, txn=txn, target=T.PENDING, source="start", actor=actor, at=now())
         txn.save()
         audit_record(
-            action="payments.transaction_started", instance=txn, before=before, after=transaction_snapshot(txn), actor=actor
+            action="payments.transaction_started",
+            instance=txn,
+            before=before,
+            after=transaction_snapshot(txn),
+            actor=actor,
         )
     return txn, txn.payment_url
 
@@ -290,7 +296,9 @@ def payment_start(
 # ------------------------------------------------------------------------------------------------------ settle
 
 
-def request_settle(*, request: PaymentRequest, txn: Transaction | None, paid_via: str, actor: Any, at: dt.datetime) -> None:
+def request_settle(
+    *, request: PaymentRequest, txn: Transaction | None, paid_via: str, actor: Any, at: dt.datetime
+) -> None:
     """Open → paid, once: the receipt is numbered, the purpose's handler runs, the payer is told. The caller
     holds the request's lock and writes the audit events after this (see ``receipt_issue``)."""
     previous = request.status
@@ -396,7 +404,9 @@ def _report_apply(
             at=at,
         )
         txn.save()
-        payment_notify(event=PAYMENT_FAILED if target == T.FAILED else PAYMENT_EXPIRED, request=request, transaction=txn)
+        payment_notify(
+            event=PAYMENT_FAILED if target == T.FAILED else PAYMENT_EXPIRED, request=request, transaction=txn
+        )
         audits.append((f"payments.transaction_{target}", txn, txn_before, transaction_snapshot(txn)))
         outcome = APPLIED
     elif report.status == REPORTED_PENDING:
@@ -455,7 +465,9 @@ def payment_callback_handle(
         notification = plugin.notification_parse(body=body, content_type=content_type)
         window = dt.timedelta(seconds=settings.PAYMENT_CALLBACK_WINDOW_SECONDS)
         if abs(now() - notification.signed_at) > window:
-            raise NotificationRefused("stale", "signed outside the window", notification_id=notification.notification_id)
+            raise NotificationRefused(
+                "stale", "signed outside the window", notification_id=notification.notification_id
+            )
         with transaction.atomic():
             outcome = _notification_apply(gateway=gateway, notification=notification)
     except NotificationRefused as refused:
@@ -556,7 +568,7 @@ def payment_return_handle(
 # ------------------------------------------------------------------------------------------------------ status
 
 
-def payment_status_sync(*, transaction: Transaction) -> Transaction:  # noqa: C901 - one decision table
+def payment_status_sync(*, transaction: Transaction) -> Transaction:
     """Ask the gateway what became of a transaction and apply it; expire it if it is past its time and the
     gateway has nothing better to say. An unreachable gateway changes nothing but the time of the last try."""
     txn = transaction
@@ -594,7 +606,11 @@ def payment_status_sync(*, transaction: Transaction) -> Transaction:  # noqa: C9
             txn.last_checked_at = at
             txn.save()
             audit_record(
-                action="payments.transaction_expired", instance=txn, before=before, after=transaction_snapshot(txn), actor=actor
+                action="payments.transaction_expired",
+                instance=txn,
+                before=before,
+                after=transaction_snapshot(txn),
+                actor=actor,
             )
         else:
             Transaction.objects.filter(pk=txn.pk).update(last_checked_at=at)

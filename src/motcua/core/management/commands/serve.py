@@ -13,7 +13,9 @@ def _payment_sandbox_address() -> tuple[str, int] | None:
     """Host and port of the payment sandbox when the sandbox gateway is on and points at this machine."""
     from urllib.parse import urlsplit
 
-    if "sandbox" not in getattr(settings, "PAYMENT_GATEWAYS", []) or not getattr(settings, "PAYMENT_SANDBOX_EMBEDDED", False):
+    if "sandbox" not in getattr(settings, "PAYMENT_GATEWAYS", []) or not getattr(
+        settings, "PAYMENT_SANDBOX_EMBEDDED", False
+    ):
         return None
     url = urlsplit(settings.PAYMENT_SANDBOX_URL)
     if url.hostname not in ("127.0.0.1", "localhost") or url.port is None:
@@ -22,7 +24,10 @@ def _payment_sandbox_address() -> tuple[str, int] | None:
 
 
 class Command(BaseCommand):
-    help = "Serve Motcua: gunicorn web workers, a task worker, the periodic-job scheduler and (when configured) the payment sandbox, stopped together."
+    help = (
+        "Serve Motcua: gunicorn web workers, a task worker, the periodic-job scheduler and (when configured) the "
+        "payment sandbox, stopped together."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("MOTCUA_HOST", "127.0.0.1"))
