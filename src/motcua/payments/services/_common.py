@@ -61,6 +61,8 @@ class GatewayActor:
 def actor_label(actor: Any) -> str:
     if actor is None:
         return "system"
+    if not getattr(actor, "is_authenticated", False):
+        return "anonymous"  # a payer without an account, through the pay link
     if hasattr(actor, "get_username"):
         return str(actor.get_username())[:200]
     return str(actor)[:200]
