@@ -3,8 +3,8 @@ docs/benchmarks.md.
 
 Runs against a throw-away database in a temporary directory (SQLite by default; set DATABASE_URL to
 measure PostgreSQL). Prints tables and rewrites the "Foundation", "Digital signatures", "One-stop
-dossiers" and "Payment callbacks" sections of docs/benchmarks.md. The dossier part loads ``BENCH_DOSSIERS`` synthetic dossiers
-(default 1,000,000; on SQLite at most ``BENCH_DOSSIERS_SQLITE``, default 200,000) with
+dossiers" and "Payment callbacks" sections of docs/benchmarks.md. The dossier part loads ``BENCH_DOSSIERS``
+synthetic dossiers (default 1,000,000; on SQLite at most ``BENCH_DOSSIERS_SQLITE``, default 200,000) with
 ``tests.bench.dossiers``; set ``BENCH_DOSSIERS=0`` to skip it. The signatures part (``tests.bench.signatures``)
 does not use the database, so it runs once, without ``--postgres``; each of its figures runs for
 ``BENCH_SIGNATURES_SECONDS`` (default 2). The payments part (``tests.bench.payments``) posts ``BENCH_PAYMENTS``
