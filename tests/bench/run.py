@@ -244,6 +244,8 @@ def _payments() -> None:
         "MOTCUA_PAYMENT_SANDBOX_CLIENT_ID": CLIENT_ID,
         "MOTCUA_PAYMENT_SANDBOX_SECRET": SECRET,
         "MOTCUA_LOG_LEVEL": "WARNING",
+        # Persistent database connections, as a production deployment keeps them (docs/deploy.md).
+        "MOTCUA_DB_CONN_MAX_AGE": os.environ.get("MOTCUA_DB_CONN_MAX_AGE", "60"),
     }
     command = [
         sys.executable, "-m", "gunicorn", "motcua.config.wsgi:application", "--bind", f"127.0.0.1:{port}",
@@ -255,9 +257,9 @@ def _payments() -> None:
         deadline = time.monotonic() + 60
         while True:
             try:
-                requests.get(f"{base_url}/healthz", timeout=2)
+                requests.get(f"{base_url}/healthz", timeout=5)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.3)
@@ -275,7 +277,7 @@ def _payments() -> None:
         f"`make bench` (alone: `python -m tests.bench.run --only payments`; `BENCH_PAYMENTS={count}`, "
         f"`BENCH_PAYMENT_THREADS={threads}`). {count:,} payments started at the sandbox process and paid on its "
         f"hosted page; the notifications it signed (HMAC-SHA256) are posted over HTTP to Motcua under gunicorn "
-        f"(2 workers × 4 threads, as `motcua serve` runs it), first once each (every one settles a payment: row "
+        f"(2 workers × 4 threads, as `motcua serve` runs it; database connections kept for 60 s), first once each (every one settles a payment: row "
         f"locks, history, receipt number, issued-document registration, settlement handler, audit events), then all "
         f"again (duplicates: verified, answered, logged, nothing settled). Latencies are per request, seen by the "
         f"client threads.\n\n" + payments_table(timings)
