@@ -208,7 +208,7 @@ class Transaction(BaseModel):
     status = models.CharField(
         _("status"), max_length=20, choices=TransactionStatus.choices, default=TransactionStatus.CREATED
     )
-    payment_url = models.URLField(_("payment page"), max_length=1000, blank=True)
+    payment_url = models.CharField(_("payment page"), max_length=1000, blank=True)
     # Where Motcua sends the payer after its own return page (a local path given by the caller).
     return_url = models.CharField(_("back to"), max_length=500, blank=True)
     expires_at = models.DateTimeField(_("expires at"))
