@@ -34,7 +34,12 @@ from motcua.payments.models import (
     TransactionFlag,
     TransactionStatus,
 )
-from motcua.payments.workflow import TRANSACTION_TRANSITIONS, transaction_transition_check
+from motcua.payments.workflow import (
+    REQUEST_TRANSITIONS,
+    TRANSACTION_TRANSITIONS,
+    request_transition_check,
+    transaction_transition_check,
+)
 from tests.payments.conftest import make_request, settlements
 from tests.payments.helpers import Counts, history, local_path, post_callback, state_of
 from tests.support.payment_sandbox import signed_notification
@@ -156,6 +161,15 @@ def test_every_transition_not_in_the_table_is_a_409(pair):
     with pytest.raises(InvalidState) as error:
         transaction_transition_check(*pair)
     assert error.value.code == "payment_invalid_transition" and error.value.http_status == 409
+
+
+@pytest.mark.parametrize(
+    "pair", sorted(set(itertools.product(RequestStatus.values, RequestStatus.values)) - set(REQUEST_TRANSITIONS))
+)
+def test_every_request_transition_not_in_the_table_is_a_409(pair):
+    with pytest.raises(InvalidState) as error:
+        request_transition_check(*pair)
+    assert error.value.code == "payment_request_invalid_transition" and error.value.http_status == 409
 
 
 def test_wrong_request_transitions_are_409_and_change_nothing(bill, payer, clerk, leader, sandbox):
