@@ -277,8 +277,9 @@ def _payments() -> None:
         f"`make bench` (alone: `python -m tests.bench.run --only payments`; `BENCH_PAYMENTS={count}`, "
         f"`BENCH_PAYMENT_THREADS={threads}`). {count:,} payments started at the sandbox process and paid on its "
         f"hosted page; the notifications it signed (HMAC-SHA256) are posted over HTTP to Motcua under gunicorn "
-        f"(2 workers × 4 threads, as `motcua serve` runs it; database connections kept for 60 s), first once each (every one settles a payment: row "
-        f"locks, history, receipt number, issued-document registration, settlement handler, audit events), then all "
+        f"(2 workers × 4 threads, as `motcua serve` runs it; database connections kept for 60 s), first once each "
+        f"(every one settles a payment: row locks, history, receipt number, issued-document registration, "
+        f"settlement handler, audit events), then all "
         f"again (duplicates: verified, answered, logged, nothing settled). Latencies are per request, seen by the "
         f"client threads.\n\n" + payments_table(timings)
     )
