@@ -82,6 +82,8 @@ def test_a_storm_of_duplicate_shuffled_callbacks_settles_every_payment_exactly_o
     # the client's delayed ACK, which would only slow the storm down (gunicorn sets it itself).
     monkeypatch.setattr(WSGIRequestHandler, "disable_nagle_algorithm", True)
     settings.SITE_URL = live_server.url
+    # The notifications are signed when paid and posted later; a slow shared machine must not make them stale.
+    settings.PAYMENT_CALLBACK_WINDOW_SECONDS = 1800
     sandbox.control(callback="collect", pending_notice=True)
     bills = [make_request(agency, payer, reference=f"000.00.20.H49-260302-{index:04d}") for index in range(REQUESTS)]
     attempts: list[tuple[PaymentRequest, Transaction, str, str]] = []  # (bill, transaction, url, action)

@@ -69,8 +69,8 @@ def test_the_pay_link_works_without_an_account(bill, sandbox, settings):
     assert txn.idempotency_scope == f"token:{bill.pk}"
     assert page(client, "/payments/pay/not-a-real-token-of-any-bill/")[0] == 404
     settings.PAYMENT_LINK_RATE_PER_MINUTE = 3
-    statuses = [page(Client(), f"/payments/pay/{bill.pay_token}-wrong/")[0] for _attempt in range(5)]
-    assert statuses[-1] == 429
+    statuses = [page(Client(), f"/payments/pay/{bill.pay_token}-wrong/")[0] for _attempt in range(8)]
+    assert statuses[:3] == [404, 404, 404] and 429 in statuses  # (8 in one or two minute windows: one is over)
 
 
 def test_return_page_leads_a_pay_link_payer_back_to_the_link(bill, sandbox):
