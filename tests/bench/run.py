@@ -1,15 +1,18 @@
-"""`make bench`: time the foundation, signatures, edXML, notifications and one-stop dossiers; write docs/benchmarks.md.
+"""`make bench`: time the foundation, signatures, edXML, notifications, one-stop dossiers and payment callbacks;
+write docs/benchmarks.md.
 
 Runs against a throw-away database in a temporary directory (SQLite by default; set DATABASE_URL to
-measure PostgreSQL). Prints tables and rewrites the "Foundation", "Digital signatures", "edXML packages" and
-"One-stop dossiers" sections of docs/benchmarks.md. The dossier part loads ``BENCH_DOSSIERS`` synthetic dossiers
-(default 1,000,000; on SQLite at most ``BENCH_DOSSIERS_SQLITE``, default 200,000) with
-``tests.bench.dossiers``; set ``BENCH_DOSSIERS=0`` to skip it. The signatures part (``tests.bench.signatures``)
-does not use the database, so it runs once, without ``--postgres``; each of its figures runs for
-``BENCH_SIGNATURES_SECONDS`` (default 2). The edXML part (``tests.bench.edxml``) runs once too, each figure for
-``BENCH_EDXML_SECONDS`` (default 2), its large package with a ``BENCH_EDXML_LARGE_MIB`` attachment (default 37.5,
-a 50 MB package). The notifications part (``tests.bench.notifications``) runs on both databases, its counts
-scaled by ``BENCH_NOTIFICATIONS_SCALE`` (default 1). ``--only NAME`` runs one part (see ``BENCHES``).
+measure PostgreSQL). Prints tables and rewrites their sections of docs/benchmarks.md. The dossier part loads
+``BENCH_DOSSIERS`` synthetic dossiers (default 1,000,000; on SQLite at most ``BENCH_DOSSIERS_SQLITE``, default
+200,000) with ``tests.bench.dossiers``; set ``BENCH_DOSSIERS=0`` to skip it. The signatures part
+(``tests.bench.signatures``) does not use the database, so it runs once, without ``--postgres``; each of its
+figures runs for ``BENCH_SIGNATURES_SECONDS`` (default 2). The edXML part (``tests.bench.edxml``) runs once too,
+each figure for ``BENCH_EDXML_SECONDS`` (default 2), its large package with a ``BENCH_EDXML_LARGE_MIB``
+attachment (default 37.5, a 50 MB package). The notifications part (``tests.bench.notifications``) runs on both
+databases, its counts scaled by ``BENCH_NOTIFICATIONS_SCALE`` (default 1). The payments part
+(``tests.bench.payments``) posts ``BENCH_PAYMENTS`` signed payment notifications (default 600) from
+``BENCH_PAYMENT_THREADS`` threads (default 8) to Motcua under gunicorn. ``--only NAME`` runs one part (see
+``BENCHES``).
 """
 
 from __future__ import annotations
@@ -41,13 +44,14 @@ def _setup() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
 
 
 def _rate(label: str, count: int, seconds: float, unit: str) -> tuple[str, str, str]:
     return label, f"{count / seconds:,.0f} {unit}/s", f"{seconds * 1000 / count:.3f} ms"
 
 
-BENCHES = ("foundation", "signatures", "edxml", "notifications", "dossiers")
+BENCHES = ("foundation", "signatures", "edxml", "notifications", "dossiers", "payments")
 
 
 def main(*, only: str | None = None, postgres: bool = False) -> int:
@@ -62,6 +66,8 @@ def main(*, only: str | None = None, postgres: bool = False) -> int:
         _notifications()
     if only in (None, "dossiers"):
         _dossiers()
+    if only in (None, "payments"):
+        _payments()
     return 0
 
 
@@ -250,6 +256,93 @@ def _dossiers() -> None:
         f"(`BENCH_DOSSIERS={size}`). {load.dossiers:,} synthetic dossiers loaded in {load.seconds:,.0f} s "
         f"({load.method}, {load.dossiers / load.seconds:,.0f} rows/s) over {len(load.per_organisation)} processing "
         f"organisations; statuses: {statuses}. In-process calls (no HTTP server), warm cache.\n\n" + table
+    )
+    print(text)
+    _section_write(section, text)
+
+
+def _payments() -> None:
+    """Signed payment notifications posted over HTTP to Motcua under gunicorn, as `motcua serve` runs it."""
+    import socket
+    import subprocess
+
+    import requests
+    from django.db import connection
+    from django.test import override_settings
+
+    from tests.bench.payments import PURPOSE, payments_measure, payments_prepare, payments_table
+    from tests.support.payment_sandbox import CLIENT_ID, SECRET, SandboxProcess
+
+    count = int(os.environ.get("BENCH_PAYMENTS", "600"))
+    threads = int(os.environ.get("BENCH_PAYMENT_THREADS", "8"))
+    if count <= 0:
+        return
+    data_dir = Path(os.environ["MOTCUA_DATA_DIR"])
+    sandbox = SandboxProcess.start(database=data_dir / "paysandbox.sqlite3")
+    gateway = {
+        "PAYMENT_GATEWAYS": ["sandbox"],
+        "PAYMENT_SANDBOX_URL": sandbox.url,
+        "PAYMENT_SANDBOX_CLIENT_ID": CLIENT_ID,
+        "PAYMENT_SANDBOX_SECRET": SECRET,
+    }
+    print(f"Preparing {count:,} payments at the sandbox...", flush=True)
+    with override_settings(**gateway):
+        notifications = payments_prepare(sandbox=sandbox, payments=count)
+    config = data_dir / "gunicorn_bench.py"
+    # The benchmark's purpose needs its settlement handler in the web processes too.
+    config.write_text(
+        "def post_worker_init(worker):\n"
+        "    from motcua.payments.handlers import payment_settlement_handler_register\n"
+        f"    payment_settlement_handler_register({PURPOSE!r}, lambda request, transaction: None)\n"
+    )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "motcua.config.settings",
+        "MOTCUA_PAYMENT_SANDBOX_URL": sandbox.url,
+        "MOTCUA_PAYMENT_SANDBOX_CLIENT_ID": CLIENT_ID,
+        "MOTCUA_PAYMENT_SANDBOX_SECRET": SECRET,
+        "MOTCUA_LOG_LEVEL": "WARNING",
+        # Persistent database connections, as a production deployment keeps them (docs/deploy.md).
+        "MOTCUA_DB_CONN_MAX_AGE": os.environ.get("MOTCUA_DB_CONN_MAX_AGE", "60"),
+    }
+    command = [
+        sys.executable, "-m", "gunicorn", "motcua.config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", "2", "--threads", "4", "--config", str(config),
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env=environment, cwd=ROOT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"{base_url}/healthz", timeout=5)
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.3)
+        print(f"Posting {len(notifications):,} notifications twice from {threads} threads...", flush=True)
+        timings = payments_measure(base_url=base_url, notifications=notifications, threads=threads)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        sandbox.stop()
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    section = f"## Payment callbacks ({connection.vendor})\n"
+    text = (
+        section + "\n"
+        f"Measured {dt.date.today():%Y-%m-%d} on {_machine()}; peak RSS of the client {peak_mib:,.0f} MiB; command "
+        f"`make bench` (alone: `python -m tests.bench.run --only payments`; `BENCH_PAYMENTS={count}`, "
+        f"`BENCH_PAYMENT_THREADS={threads}`). {count:,} payments started at the sandbox process and paid on its "
+        f"hosted page; the notifications it signed (HMAC-SHA256) are posted over HTTP to Motcua under gunicorn "
+        f"(2 workers × 4 threads, as `motcua serve` runs it; database connections kept for 60 s), first once each "
+        f"(every one settles a payment: row locks, history, receipt number, issued-document registration, "
+        f"settlement handler, audit events), then all "
+        f"again (duplicates: verified, answered, logged, nothing settled). Latencies are per request, seen by the "
+        f"client threads.\n\n" + payments_table(timings)
     )
     print(text)
     _section_write(section, text)

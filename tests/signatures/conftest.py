@@ -78,7 +78,7 @@ def simple_pdf(title: str = "Quyết định cấp phép") -> bytes:
     """A one-page PDF in Vietnamese, made with fpdf2 and the platform's Noto Sans."""
     from fpdf import FPDF
 
-    from motcua.dossiers.documents.fonts import static_font_files
+    from motcua.core.pdf_fonts import static_font_files
 
     pdf = FPDF()
     pdf.set_title(title)

@@ -32,7 +32,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from motcua.core.exceptions import ValidationFailed
-from motcua.dossiers.documents.fonts import static_font_files
+from motcua.core.pdf_fonts import static_font_files
 from motcua.signatures.coroutines import coroutine_run
 from motcua.signatures.pdf import StampText, pdf_sign, pdf_verify
 from motcua.signatures.reports import FileReport, Status

@@ -60,6 +60,7 @@ def test_serve_runs_the_web_server_and_a_worker(tmp_path):
         "MOTCUA_DATA_DIR": str(tmp_path),
         "MOTCUA_MANIFEST_STATIC": "0",
         "DJANGO_SETTINGS_MODULE": "motcua.config.settings",
+        "MOTCUA_PAYMENT_SANDBOX_URL": f"http://127.0.0.1:{_free_port()}",
     }
     assert _motcua("migrate", "--noinput", env=env).returncode == 0
     server = subprocess.Popen(
@@ -83,6 +84,15 @@ def test_serve_runs_the_web_server_and_a_worker(tmp_path):
                 assert server.poll() is None, server.stdout.read()
                 time.sleep(0.3)
         assert ready.status_code == 200 and ready.json()["status"] == "ok"
+        # The payment sandbox (the sandbox gateway is configured by default) answers on its own port.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert requests.get(env["MOTCUA_PAYMENT_SANDBOX_URL"] + "/healthz", timeout=2).json() == {"ok": True}
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the payment sandbox did not start"
+                time.sleep(0.3)
         home = requests.get(base + "/", timeout=5)
         assert home.status_code == 200 and '<html lang="vi"' in home.text
         # The worker started by `serve` picks up a task queued by another process.

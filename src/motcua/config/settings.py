@@ -5,6 +5,7 @@ Each variable is documented in docs/deploy.md; keep the two in step.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -306,6 +307,32 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("MOTCUA_WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_ALLOW_HTTP = env_bool("MOTCUA_WEBHOOK_ALLOW_HTTP", False)
 # How long a rotated-out webhook secret still signs requests (beside the new one), so receivers can switch.
 WEBHOOK_SECRET_GRACE_HOURS = env_int("MOTCUA_WEBHOOK_SECRET_GRACE_HOURS", 24)
+# Payments (payments app). Gateways offered to payers, in order (each a registered plugin; "sandbox" speaks the
+# national payment platform's protocol to MOTCUA_PAYMENT_SANDBOX_URL).
+PAYMENT_GATEWAYS = env_list("MOTCUA_PAYMENT_GATEWAYS", "sandbox")
+# The sandbox gateway: where the platform (or the local sandbox, `motcua paysandbox`) answers, Motcua's client id
+# there, and the shared secret of the HMAC-SHA256 checksums (default: derived from SECRET_KEY, for the embedded run).
+PAYMENT_SANDBOX_URL = env("MOTCUA_PAYMENT_SANDBOX_URL", "http://127.0.0.1:8001").rstrip("/")
+PAYMENT_SANDBOX_CLIENT_ID = env("MOTCUA_PAYMENT_SANDBOX_CLIENT_ID", "motcua")
+PAYMENT_SANDBOX_SECRET = (
+    env("MOTCUA_PAYMENT_SANDBOX_SECRET") or hashlib.sha256(f"motcua.payments.sandbox:{SECRET_KEY}".encode()).hexdigest()
+)
+# Whether `motcua serve` also starts the local sandbox (when "sandbox" is a gateway and its URL is on this machine).
+PAYMENT_SANDBOX_EMBEDDED = env_bool("MOTCUA_PAYMENT_SANDBOX_EMBEDDED", True)
+# An unpaid online payment expires after this many minutes (the status job then stops waiting for it).
+PAYMENT_TIMEOUT_MINUTES = env_int("MOTCUA_PAYMENT_TIMEOUT_MINUTES", 15)
+# Gateway notifications and returns signed further than this from now are refused as stale (replay window).
+PAYMENT_CALLBACK_WINDOW_SECONDS = env_int("MOTCUA_PAYMENT_CALLBACK_WINDOW_SECONDS", 300)
+# HTTP timeout of calls to gateways.
+PAYMENT_HTTP_TIMEOUT_SECONDS = env_int("MOTCUA_PAYMENT_HTTP_TIMEOUT_SECONDS", 10)
+# The status job asks the gateway about a payment that has been waiting this long without news.
+PAYMENT_STATUS_QUERY_AFTER_SECONDS = env_int("MOTCUA_PAYMENT_STATUS_QUERY_AFTER_SECONDS", 60)
+# Automatic and requested refunds are tried this many times before they are marked failed for people to handle.
+PAYMENT_REFUND_MAX_ATTEMPTS = env_int("MOTCUA_PAYMENT_REFUND_MAX_ATTEMPTS", 10)
+# The prefix of receipt series (ký hiệu biên lai): series "<prefix>/<yy>E", numbers per agency and year.
+PAYMENT_RECEIPT_SERIES_PREFIX = env("MOTCUA_PAYMENT_RECEIPT_SERIES_PREFIX", "MC")
+# Look-ups of pay links (for payers without an account) per minute per client address.
+PAYMENT_LINK_RATE_PER_MINUTE = env_int("MOTCUA_PAYMENT_LINK_RATE_PER_MINUTE", 20)
 
 PLATFORM_NAME = env("MOTCUA_PLATFORM_NAME", "Motcua")
 

@@ -19,8 +19,8 @@ import segno
 from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TableCellFillMode, VAlign, XPos, YPos
 
+from motcua.core.pdf_fonts import FAMILY, static_font_files
 from motcua.dossiers.documents.context import Agency
-from motcua.dossiers.documents.fonts import FAMILY, static_font_files
 from motcua.dossiers.documents.formatting import clean
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"

@@ -9,8 +9,25 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
+def _payment_sandbox_address() -> tuple[str, int] | None:
+    """Host and port of the payment sandbox when the sandbox gateway is on and points at this machine."""
+    from urllib.parse import urlsplit
+
+    if "sandbox" not in getattr(settings, "PAYMENT_GATEWAYS", []) or not getattr(
+        settings, "PAYMENT_SANDBOX_EMBEDDED", False
+    ):
+        return None
+    url = urlsplit(settings.PAYMENT_SANDBOX_URL)
+    if url.hostname not in ("127.0.0.1", "localhost") or url.port is None:
+        return None
+    return url.hostname, url.port
+
+
 class Command(BaseCommand):
-    help = "Serve Motcua: gunicorn web workers, a task worker and the periodic-job scheduler, stopped together."
+    help = (
+        "Serve Motcua: gunicorn web workers, a task worker, the periodic-job scheduler and (when configured) the "
+        "payment sandbox, stopped together."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("MOTCUA_HOST", "127.0.0.1"))
@@ -34,6 +51,11 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             processes.append(subprocess.Popen([*motcua, "worker"]))  # noqa: S603
             processes.append(subprocess.Popen([*motcua, "scheduler"]))  # noqa: S603
+        essential = list(processes)
+        sandbox = _payment_sandbox_address()
+        if sandbox is not None:  # the stand-in of the national payment platform; serving goes on without it
+            sandbox_command = [*motcua, "paysandbox", "--host", sandbox[0], "--port", str(sandbox[1])]
+            processes.append(subprocess.Popen(sandbox_command))  # noqa: S603
         self.stdout.write(
             self.style.SUCCESS(f"{settings.PLATFORM_NAME} is serving on http://{options['host']}:{options['port']}/")
         )
@@ -49,7 +71,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         try:
-            while all(process.poll() is None for process in processes):
+            while all(process.poll() is None for process in essential):
                 time.sleep(0.5)
         finally:
             stop(None, None)
@@ -58,6 +80,6 @@ class Command(BaseCommand):
                     process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     process.kill()
-        codes = [process.returncode for process in processes]
+        codes = [process.returncode for process in essential]
         if any(code not in (0, -signal.SIGTERM, None) for code in codes):
             raise SystemExit(1)

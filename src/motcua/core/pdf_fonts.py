@@ -1,4 +1,4 @@
-"""Static Noto Sans faces for the forms, made once from the installed variable font.
+"""Static Noto Sans faces for PDF documents (dossier forms, payment receipts), made once from the variable font.
 
 ``fontpkg_noto_sans`` ships Noto Sans only as variable fonts (``NotoSans[wdth,wght].ttf`` and its italic).
 fpdf2 2.8 can instantiate a variable font itself (``add_font(variations=...)``), but it does so for every

@@ -1,0 +1,3 @@
+from motcua.payments.sandbox.server import main
+
+main()
