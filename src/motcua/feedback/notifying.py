@@ -20,7 +20,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from motcua.agencies.models import Organisation
+from motcua.agencies.models import Organisation, Role
 from motcua.agencies.selectors import position_active_all
 from motcua.feedback.models import Feedback
 
@@ -138,6 +138,14 @@ def agency_recipients(agency: Organisation, roles: Iterable[str]) -> list[Recipi
     """The officials holding one of ``roles`` in the agency today."""
     positions = position_active_all().filter(organisation=agency, role__in=list(roles)).order_by("user__username")
     return [_user_recipient(position.user) for position in positions]
+
+
+# Who is told of new feedback and of the receipt deadline: the agency's desk; its leaders when it has none.
+DESK_ROLES = (Role.ONE_STOP_CLERK, Role.DOCUMENT_CLERK)
+
+
+def receiver_recipients(agency: Organisation) -> list[Recipient]:
+    return agency_recipients(agency, DESK_ROLES) or agency_recipients(agency, (Role.AGENCY_LEADER,))
 
 
 def user_recipients(*users: Any) -> list[Recipient]:

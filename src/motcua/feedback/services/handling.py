@@ -30,12 +30,13 @@ from motcua.feedback.models import Feedback, FeedbackStatus
 from motcua.feedback.notifying import (
     agency_recipients,
     feedback_notify,
+    receiver_recipients,
     submitter_link,
     submitter_recipients,
     user_recipients,
     work_link,
 )
-from motcua.feedback.rules import HANDLER_ROLES, LEADER_ROLES, RECEIVER_ROLES
+from motcua.feedback.rules import HANDLER_ROLES, LEADER_ROLES
 from motcua.feedback.services._base import (
     ANSWER_MAX,
     CONTENT_MAX,
@@ -204,7 +205,7 @@ def feedback_forward(
     feedback_notify(
         event="feedback.new_for_agency",
         feedback=feedback,
-        recipients=agency_recipients(agency, RECEIVER_ROLES),
+        recipients=receiver_recipients(agency),
         link=work_link(feedback),
         dedupe_key=f"feedback.new_for_agency:{feedback.pk}:{agency.pk}",
     )

@@ -19,10 +19,11 @@ from motcua.feedback.notifying import (
     Recipient,
     agency_recipients,
     feedback_notify,
+    receiver_recipients,
     user_recipients,
     work_link,
 )
-from motcua.feedback.rules import LEADER_ROLES, RECEIVER_ROLES
+from motcua.feedback.rules import LEADER_ROLES
 
 logger = logging.getLogger(__name__)
 S = FeedbackStatus
@@ -31,7 +32,7 @@ S = FeedbackStatus
 def responsible_recipients(feedback: Feedback) -> list[Recipient]:
     """Who must act now: the receiving officials (to receive or assign), the handler, or the leaders."""
     if feedback.status in (S.NEW, S.ACCEPTED):
-        return agency_recipients(feedback.agency, RECEIVER_ROLES)
+        return receiver_recipients(feedback.agency)
     if feedback.status == S.ASSIGNED:
         return user_recipients(feedback.assigned_to)
     if feedback.status in (S.ANSWERED, S.AWAITING_PUBLICATION):

@@ -24,15 +24,15 @@ from motcua.dossiers.selectors import dossier_get, dossier_lookup_public, is_app
 from motcua.feedback.deadlines import deadlines_start, resolve_clock_resume
 from motcua.feedback.models import Feedback, FeedbackStatus, SubjectKind
 from motcua.feedback.notifying import (
-    agency_recipients,
     feedback_notify,
+    receiver_recipients,
     submitter_link,
     submitter_recipients,
     user_recipients,
     work_link,
 )
 from motcua.feedback.ratelimit import rate_limit_hit
-from motcua.feedback.rules import RECEIVER_ROLES, is_submitter
+from motcua.feedback.rules import is_submitter
 from motcua.feedback.services._base import (
     CONTENT_MAX,
     TITLE_MAX,
@@ -265,7 +265,7 @@ def feedback_submit(
     feedback_notify(
         event="feedback.new_for_agency",
         feedback=feedback,
-        recipients=agency_recipients(agency, RECEIVER_ROLES),
+        recipients=receiver_recipients(agency),
         link=work_link(feedback),
     )
     feedback.lookup_secret = secret
@@ -322,6 +322,6 @@ def feedback_supplement(
     if feedback.status == FeedbackStatus.ASSIGNED and feedback.assigned_to is not None:
         recipients = user_recipients(feedback.assigned_to)
     else:
-        recipients = agency_recipients(feedback.agency, RECEIVER_ROLES)
+        recipients = receiver_recipients(feedback.agency)
     feedback_notify(event="feedback.supplemented", feedback=feedback, recipients=recipients, link=work_link(feedback))
     return feedback

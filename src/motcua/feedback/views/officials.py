@@ -382,6 +382,10 @@ def action(request: HttpRequest, code: str, action: str) -> HttpResponse:
     feedback = _feedback_for_official(request, code)
     if action not in ACTION_FORMS:
         raise Http404
+    if action not in _available_actions(request.user, feedback):
+        # Not open to this official in this state (someone acted meanwhile, or a forged form): nothing to do.
+        messages.error(request, _("This action is not open to you on this feedback now."))
+        return HttpResponseRedirect(_detail_url(feedback), status=303)
     form = _form_for(action, feedback, request.POST)
     if not form.is_valid():
         return _detail_page(request, feedback, bound=(action, form), status=422)
