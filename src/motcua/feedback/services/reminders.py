@@ -56,7 +56,7 @@ def feedback_deadline_reminders_send(*, actor: Any = SYSTEM, now: dt.datetime | 
     reminded = 0
     for pk in list(candidates):
         with transaction.atomic():
-            feedback = Feedback.objects.select_for_update().select_related("agency", "assigned_to").get(pk=pk)
+            feedback = Feedback.objects.select_for_update().get(pk=pk)
             if feedback.due_at is None or feedback.due_at > cutoff or not feedback.is_open:
                 continue
             kind = "overdue" if feedback.due_at < now else "due_soon"
