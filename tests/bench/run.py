@@ -1,12 +1,14 @@
-"""`make bench`: time the foundation, digital signatures and one-stop dossiers; write docs/benchmarks.md.
+"""`make bench`: time the foundation, digital signatures, one-stop dossiers and feedback; write docs/benchmarks.md.
 
 Runs against a throw-away database in a temporary directory (SQLite by default; set DATABASE_URL to
-measure PostgreSQL). Prints tables and rewrites the "Foundation", "Digital signatures" and "One-stop
-dossiers" sections of docs/benchmarks.md. The dossier part loads ``BENCH_DOSSIERS`` synthetic dossiers
-(default 1,000,000; on SQLite at most ``BENCH_DOSSIERS_SQLITE``, default 200,000) with
-``tests.bench.dossiers``; set ``BENCH_DOSSIERS=0`` to skip it. The signatures part (``tests.bench.signatures``)
-does not use the database, so it runs once, without ``--postgres``; each of its figures runs for
-``BENCH_SIGNATURES_SECONDS`` (default 2). ``--only foundation|signatures|dossiers`` runs one part.
+measure PostgreSQL). Prints tables and rewrites the "Foundation", "Digital signatures", "One-stop
+dossiers" and "Feedback and recommendations" sections of docs/benchmarks.md. The dossier part loads
+``BENCH_DOSSIERS`` synthetic dossiers (default 1,000,000; on SQLite at most ``BENCH_DOSSIERS_SQLITE``, default
+200,000) with ``tests.bench.dossiers``; set ``BENCH_DOSSIERS=0`` to skip it. The feedback part loads
+``BENCH_FEEDBACK`` synthetic feedback (default 200,000) with ``tests.bench.feedback``; ``BENCH_FEEDBACK=0`` skips
+it. The signatures part (``tests.bench.signatures``) does not use the database, so it runs once, without
+``--postgres``; each of its figures runs for ``BENCH_SIGNATURES_SECONDS`` (default 2).
+``--only foundation|signatures|dossiers|feedback`` runs one part.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def _rate(label: str, count: int, seconds: float, unit: str) -> tuple[str, str, 
     return label, f"{count / seconds:,.0f} {unit}/s", f"{seconds * 1000 / count:.3f} ms"
 
 
-BENCHES = ("foundation", "signatures", "dossiers")
+BENCHES = ("foundation", "signatures", "dossiers", "feedback")
 
 
 def main(*, only: str | None = None, postgres: bool = False) -> int:
@@ -55,6 +57,8 @@ def main(*, only: str | None = None, postgres: bool = False) -> int:
         _signatures()
     if only in (None, "dossiers"):
         _dossiers()
+    if only in (None, "feedback"):
+        _feedback()
     return 0
 
 
@@ -192,6 +196,38 @@ def _dossiers() -> None:
     )
     print(text)
     _section_write(section, text)
+
+
+def _feedback() -> None:
+    """Load synthetic feedback and time the officials' queue, the public search and submissions at that size."""
+    from django.db import connection
+
+    from tests.bench.feedback import feedback_load, feedback_measure
+
+    size = int(os.environ.get("BENCH_FEEDBACK", "200000"))
+    if size <= 0:
+        return
+    print(f"Loading {size:,} feedback into {connection.vendor}...", flush=True)
+    load = feedback_load(count=size)
+    timings = feedback_measure(samples=int(os.environ.get("BENCH_SAMPLES", "200")))
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    statuses = ", ".join(f"{status} {count / load.feedback:.1%}" for status, count in load.per_status.most_common())
+    table = "| measurement | samples | p50 | p95 | notes |\n|---|---|---|---|---|\n" + "".join(
+        f"| {t.measurement} | {t.samples} | {t.p50_ms:.1f} ms | {t.p95_ms:.1f} ms | {t.note} |\n" for t in timings
+    )
+    section = f"## Feedback and recommendations ({connection.vendor})\n"
+    text = (
+        section + "\n"
+        f"Measured {dt.date.today():%Y-%m-%d} on {_machine()}; peak RSS {peak_mib:,.0f} MiB; command `make bench` "
+        f"(`BENCH_FEEDBACK={size}`; alone: `python -m tests.bench.run --only feedback`). {load.feedback:,} synthetic "
+        f"feedback over {YEARS_OF_FEEDBACK} years loaded in {load.seconds:,.0f} s; statuses: {statuses}. In-process "
+        f"calls (no HTTP server), warm cache.\n\n" + table
+    )
+    print(text)
+    _section_write(section, text)
+
+
+YEARS_OF_FEEDBACK = 3
 
 
 def _section_write(section: str, text: str) -> None:

@@ -179,6 +179,8 @@ def test_officials_and_other_systems_cannot_submit(directory, handler):
     system = _system_client()
     refused = system.post(BASE, form())
     assert refused.status_code == 403 and refused.json()["code"] == "feedback_person_required"
+    forged = Client(headers={"Authorization": "Bearer someone.wrong"}).post(BASE, form())
+    assert forged.status_code == 401
     assert Feedback.objects.count() == 0
 
 

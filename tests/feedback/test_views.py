@@ -70,6 +70,8 @@ def test_the_public_searches_answers_without_diacritics_and_reads_one(directory,
     html = page.content.decode()
     assert feedback.published_title in html and hidden.title not in html
     assert "1 published answer" in html
+    stale_filter = client.get(reverse("feedback:index"), {"q": "thoi han", "agency": "000.00.99.H99"})
+    assert [item.code for item in stale_filter.context["page"].object_list] == [feedback.code]
     partial = client.get(
         reverse("feedback:index"), {"q": "khong co"}, headers={"HX-Request": "true", "HX-Target": "answer-results"}
     )

@@ -69,6 +69,9 @@ class _SessionIfSignedIn(SessionAuth):
 
 
 def _anyone(request: HttpRequest) -> Any:
+    # Credentials that did not authenticate are refused (401), never taken for a person without an account.
+    if request.headers.get("Authorization"):
+        return None
     return AnonymousUser()
 
 

@@ -80,7 +80,8 @@ def index(request: HttpRequest) -> HttpResponse:
     filters = selectors.feedback_public_filters()
     form = PublicSearchForm(request.GET or None, filters=filters)
     criteria = {"q": "", "agency": "", "procedure": "", "field": ""}
-    if form.is_valid():
+    if form.is_bound:
+        form.is_valid()  # a filter no longer offered (a stale link) is dropped; the others still apply
         criteria.update({key: value or "" for key, value in form.cleaned_data.items()})
     results = selectors.feedback_public_search(
         query=criteria["q"],
