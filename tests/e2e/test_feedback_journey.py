@@ -43,7 +43,7 @@ def official(username: str, full_name: str, role: str) -> tuple:
 
 
 def signed_in_page(browser, live_server, user, totp):
-    context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
+    context = _opened(browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900}))
     page = context.new_page()
     page.set_default_timeout(15000)
     page.goto(f"{live_server.url}/accounts/login/")
@@ -55,6 +55,22 @@ def signed_in_page(browser, live_server, user, totp):
     page.click("main form button[type=submit]")
     page.wait_for_url("**/workspace/**")
     return page
+
+
+_CONTEXTS: list = []
+
+
+def _opened(context):
+    """A browser context to close at the end of the test, so no request reaches the server after it."""
+    _CONTEXTS.append(context)
+    return context
+
+
+@pytest.fixture(autouse=True)
+def _close_contexts():
+    yield
+    while _CONTEXTS:
+        _CONTEXTS.pop().close()
 
 
 def act(page, action: str, **fields: str) -> None:
@@ -81,7 +97,7 @@ def test_feedback_from_a_phone_to_a_published_and_liked_answer(browser, live_ser
     leader, leader_totp = official("gd.stp", "Đỗ Mạnh Cường", Role.AGENCY_LEADER)
 
     # A citizen on a phone, without an account, in Vietnamese.
-    phone = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844}).new_page()
+    phone = _opened(browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})).new_page()
     phone.set_default_timeout(15000)
     phone.goto(f"{live_server.url}/")
     assert phone.locator("html").get_attribute("lang") == "vi"
@@ -139,7 +155,7 @@ def test_feedback_from_a_phone_to_a_published_and_liked_answer(browser, live_ser
     expect(phone.locator("main")).to_contain_text("Sở Tư pháp tiếp nhận hồ sơ hợp lệ")
 
     # Someone else searches without diacritics, finds the answer and likes it.
-    public = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844}).new_page()
+    public = _opened(browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})).new_page()
     public.set_default_timeout(15000)
     public.goto(f"{live_server.url}/feedback/")
     public.fill("input[name=q]", "thoi han ly lich tu phap")
