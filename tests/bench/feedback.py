@@ -182,7 +182,12 @@ def feedback_load(*, count: int, seed: int = 11) -> LoadReport:
         [FeedbackCounter(day=day, last_number=number) for day, number in per_day.items()], ignore_conflicts=True
     )
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE" if connection.vendor == "sqlite" else "VACUUM ANALYZE feedback_feedback")
+        if connection.vendor != "postgresql":
+            cursor.execute("ANALYZE")
+        elif connection.in_atomic_block:  # e.g. the smoke test's transaction: VACUUM cannot run there
+            cursor.execute("ANALYZE feedback_feedback")
+        else:  # statistics, and the visibility map that lets counts read the indexes alone
+            cursor.execute("VACUUM ANALYZE feedback_feedback")
     busiest = Counter(row for row in Feedback.objects.values_list("agency_id", flat=True)).most_common(1)
     report.busiest_agency = busiest[0][0] if busiest else None
     report.feedback = count
