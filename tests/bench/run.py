@@ -1,5 +1,5 @@
-"""`make bench`: time the foundation, signatures, edXML, notifications, one-stop dossiers and payment callbacks;
-write docs/benchmarks.md.
+"""`make bench`: time the foundation, signatures, edXML, notifications, one-stop dossiers, payment callbacks and
+feedback; write docs/benchmarks.md.
 
 Runs against a throw-away database in a temporary directory (SQLite by default; set DATABASE_URL to
 measure PostgreSQL). Prints tables and rewrites their sections of docs/benchmarks.md. The dossier part loads
@@ -11,8 +11,9 @@ each figure for ``BENCH_EDXML_SECONDS`` (default 2), its large package with a ``
 attachment (default 37.5, a 50 MB package). The notifications part (``tests.bench.notifications``) runs on both
 databases, its counts scaled by ``BENCH_NOTIFICATIONS_SCALE`` (default 1). The payments part
 (``tests.bench.payments``) posts ``BENCH_PAYMENTS`` signed payment notifications (default 600) from
-``BENCH_PAYMENT_THREADS`` threads (default 8) to Motcua under gunicorn. ``--only NAME`` runs one part (see
-``BENCHES``).
+``BENCH_PAYMENT_THREADS`` threads (default 8) to Motcua under gunicorn. The feedback part loads ``BENCH_FEEDBACK``
+synthetic feedback (default 200,000) with ``tests.bench.feedback``; ``BENCH_FEEDBACK=0`` skips it. ``--only NAME``
+runs one part (see ``BENCHES``).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def _rate(label: str, count: int, seconds: float, unit: str) -> tuple[str, str, 
     return label, f"{count / seconds:,.0f} {unit}/s", f"{seconds * 1000 / count:.3f} ms"
 
 
-BENCHES = ("foundation", "signatures", "edxml", "notifications", "dossiers", "payments")
+BENCHES = ("foundation", "signatures", "edxml", "notifications", "dossiers", "payments", "feedback")
 
 
 def main(*, only: str | None = None, postgres: bool = False) -> int:
@@ -68,6 +69,8 @@ def main(*, only: str | None = None, postgres: bool = False) -> int:
         _dossiers()
     if only in (None, "payments"):
         _payments()
+    if only in (None, "feedback"):
+        _feedback()
     return 0
 
 
@@ -346,6 +349,38 @@ def _payments() -> None:
     )
     print(text)
     _section_write(section, text)
+
+
+def _feedback() -> None:
+    """Load synthetic feedback and time the officials' queue, the public search and submissions at that size."""
+    from django.db import connection
+
+    from tests.bench.feedback import feedback_load, feedback_measure
+
+    size = int(os.environ.get("BENCH_FEEDBACK", "200000"))
+    if size <= 0:
+        return
+    print(f"Loading {size:,} feedback into {connection.vendor}...", flush=True)
+    load = feedback_load(count=size)
+    timings = feedback_measure(samples=int(os.environ.get("BENCH_SAMPLES", "200")))
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    statuses = ", ".join(f"{status} {count / load.feedback:.1%}" for status, count in load.per_status.most_common())
+    table = "| measurement | samples | p50 | p95 | notes |\n|---|---|---|---|---|\n" + "".join(
+        f"| {t.measurement} | {t.samples} | {t.p50_ms:.1f} ms | {t.p95_ms:.1f} ms | {t.note} |\n" for t in timings
+    )
+    section = f"## Feedback and recommendations ({connection.vendor})\n"
+    text = (
+        section + "\n"
+        f"Measured {dt.date.today():%Y-%m-%d} on {_machine()}; peak RSS {peak_mib:,.0f} MiB; command `make bench` "
+        f"(`BENCH_FEEDBACK={size}`; alone: `python -m tests.bench.run --only feedback`). {load.feedback:,} synthetic "
+        f"feedback over {YEARS_OF_FEEDBACK} years loaded in {load.seconds:,.0f} s; statuses: {statuses}. In-process "
+        f"calls (no HTTP server), warm cache.\n\n" + table
+    )
+    print(text)
+    _section_write(section, text)
+
+
+YEARS_OF_FEEDBACK = 3
 
 
 def _section_write(section: str, text: str) -> None:

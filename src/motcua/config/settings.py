@@ -267,6 +267,16 @@ API_PAGE_SIZE = env_int("MOTCUA_API_PAGE_SIZE", 50)
 DOSSIER_UPLOAD_MAX_BYTES = env_int("MOTCUA_DOSSIER_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 DOSSIER_LOOKUP_RATE_PER_MINUTE = env_int("MOTCUA_DOSSIER_LOOKUP_RATE_PER_MINUTE", 10)
 
+# Feedback and recommendations (feedback app); attachments share MOTCUA_DOSSIER_UPLOAD_MAX_BYTES and its file types.
+# Submissions per hour from one client address by people without an account.
+FEEDBACK_SUBMIT_RATE_PER_HOUR = env_int("MOTCUA_FEEDBACK_SUBMIT_RATE_PER_HOUR", 5)
+# Follow-up lookups (code + lookup secret) per minute per client address and per code.
+FEEDBACK_LOOKUP_RATE_PER_MINUTE = env_int("MOTCUA_FEEDBACK_LOOKUP_RATE_PER_MINUTE", 10)
+# Likes and dislikes per minute from one client address by browsers not signed in.
+FEEDBACK_VOTE_RATE_PER_MINUTE = env_int("MOTCUA_FEEDBACK_VOTE_RATE_PER_MINUTE", 20)
+# Most files attached to one feedback or one supplement of information.
+FEEDBACK_ATTACHMENTS_MAX = env_int("MOTCUA_FEEDBACK_ATTACHMENTS_MAX", 5)
+
 # National Public Service Portal synchronisation (DongBoHoSoMC / CapNhatTienDoHoSoMC).
 NATIONAL_PORTAL_CLIENT = env("MOTCUA_NATIONAL_PORTAL_CLIENT", "recording")
 NATIONAL_PORTAL_URL = env("MOTCUA_NATIONAL_PORTAL_URL", "")

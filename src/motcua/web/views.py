@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from motcua.agencies.models import Role
 from motcua.agencies.selectors import position_active_list
+from motcua.feedback.selectors import user_is_feedback_official
 
 DOSSIER_WORK_ROLES = (Role.ONE_STOP_CLERK, Role.SPECIALIST, Role.UNIT_HEAD, Role.AGENCY_LEADER, Role.DOCUMENT_CLERK)
 
@@ -40,5 +41,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "has_dossier_role": bool(roles & set(DOSSIER_WORK_ROLES)),
             "has_clerk_position": Role.ONE_STOP_CLERK in roles,
             "may_keep_log_book": bool(roles & {Role.ONE_STOP_CLERK, Role.UNIT_HEAD, Role.AGENCY_LEADER}),
+            # The feedback queue (feedback app), for the roles that receive, handle or approve feedback.
+            "has_feedback_role": user_is_feedback_official(user=user),
         },
     )

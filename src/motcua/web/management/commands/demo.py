@@ -19,6 +19,7 @@ from motcua.agencies.models import Role
 from motcua.agencies.selectors import organisation_get
 from motcua.agencies.services import agencies_load_demo, position_assign
 from motcua.core.permissions import SYSTEM
+from motcua.feedback.services import feedback_load_demo
 from motcua.procedures.services import procedures_load_demo
 from motcua.signatures.services import pki_init
 
@@ -101,6 +102,8 @@ class Command(BaseCommand):
                 actor=SYSTEM, username=username, organisation_name=business_name, tax_code=tax_code, password=password
             )
             rows.append((username, "Business (doanh nghiệp)"))
+            # Published answers to search and rate, and open feedback in the demo officials' queues.
+            feedback_load_demo(actor=SYSTEM)
         # Seals and personal certificates for the demo directory (the CAs are made once, then reused).
         pki = pki_init(pin=signing_pin, actor=SYSTEM)
         lines = ["Demo logins (officials set up two-factor authentication at first sign-in):"]

@@ -1,0 +1,168 @@
+"""Every message the feedback app sends goes through ``feedback_notify``, called by the services inside the
+transaction of the change it reports (so a rolled-back change notifies nobody).
+
+The notifications app (``notifications.services.notify(*, event, recipients, context, link, dedupe_key)`` with
+``Recipient(user=..., email=..., phone=..., language=...)`` and events registered by
+``notification_event_register(...)``) is being built at the same time. Until it is wired here, ``_deliver``
+only logs; wiring it means registering ``EVENTS`` and replacing ``_deliver``'s body by a call to ``notify``
+with the same arguments (see the report of the feedback branch and docs/feedback.md).
+
+Tests (and, if ever needed, an operator's script) may install another sender with ``notification_sender_set``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from motcua.agencies.models import Organisation, Role
+from motcua.agencies.selectors import position_active_all
+from motcua.feedback.models import Feedback
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Whom to tell: an account (preferred: its own channels and language) or an e-mail address / phone number."""
+
+    user: Any = None
+    email: str = ""
+    phone: str = ""
+    language: str = "vi"
+
+
+# Event name -> what it tells, to whom (for the notifications app's registry and its templates).
+EVENTS: dict[str, Any] = {
+    "feedback.received": _("Your feedback was sent: its code, and how to follow it (to the submitter)."),
+    "feedback.new_for_agency": _("A new feedback reached your agency (to its receiving officials)."),
+    "feedback.info_requested": _("The agency asks for more information (to the submitter)."),
+    "feedback.supplemented": _("The submitter supplied the information (to the handler or the receiving officials)."),
+    "feedback.assigned": _("A feedback was assigned to you (to the handler)."),
+    "feedback.answer_to_approve": _("An answer awaits your approval (to the agency's leaders)."),
+    "feedback.sent_back": _("Your answer was sent back (to the handler)."),
+    "feedback.answered": _("The agency answered your feedback (to the submitter)."),
+    "feedback.published": _("The answer to your feedback was published (to the submitter)."),
+    "feedback.refused": _("Your feedback was refused, with the reason (to the submitter)."),
+    "feedback.returned": _("Your feedback is not within the agency's competence (to the submitter)."),
+    "feedback.forwarded": _("Your feedback was forwarded to the competent agency (to the submitter)."),
+    "feedback.deadline_due_soon": _("A feedback's deadline is near (to those who must act)."),
+    "feedback.deadline_overdue": _("A feedback's deadline has passed (to those who must act)."),
+}
+
+Sender = Callable[..., None]
+
+
+def _deliver(*, event: str, recipients: list[Recipient], context: dict[str, Any], link: str, dedupe_key: str) -> None:
+    """Hand the message over. TO WIRE: ``notifications.services.notify(event=..., recipients=..., ...)``."""
+    logger.info(
+        "feedback notification %s to %d recipient(s)",
+        event,
+        len(recipients),
+        extra={"event": event, "link": link, "dedupe_key": dedupe_key},
+    )
+
+
+_sender: Sender = _deliver
+
+
+def notification_sender_set(sender: Sender | None) -> Sender:
+    """Install a sender (``None`` restores the default); returns the one it replaces."""
+    global _sender
+    previous = _sender
+    _sender = sender if sender is not None else _deliver
+    return previous
+
+
+def feedback_notify(
+    *,
+    event: str,
+    feedback: Feedback,
+    recipients: Iterable[Recipient],
+    link: str,
+    dedupe_key: str = "",
+    context: dict[str, Any] | None = None,
+) -> None:
+    """Tell ``recipients`` about ``event`` on ``feedback``; call it inside the transaction of the change."""
+    if event not in EVENTS:
+        raise ValueError(f"unknown feedback event {event!r}")
+    unique: list[Recipient] = []
+    seen: set[Any] = set()
+    for recipient in recipients:
+        key = (getattr(recipient.user, "pk", None), recipient.email, recipient.phone)
+        if key == (None, "", "") or key in seen:
+            continue
+        seen.add(key)
+        unique.append(recipient)
+    if not unique:
+        return
+    data = {
+        "code": feedback.code,
+        "title": feedback.title,
+        "status": feedback.status,
+        "agency": feedback.agency.name,
+        **(context or {}),
+    }
+    _sender(
+        event=event,
+        recipients=unique,
+        context=data,
+        link=link,
+        dedupe_key=dedupe_key or f"{event}:{feedback.pk}:{feedback.updated_at.isoformat()}",
+    )
+
+
+# ------------------------------------------------------------------------------------------------------
+# Who
+# ------------------------------------------------------------------------------------------------------
+
+
+def submitter_recipients(feedback: Feedback) -> list[Recipient]:
+    """The submitter: their account when they have one, else the contact they gave (never both)."""
+    user = feedback.submitter
+    if user is not None:
+        return [Recipient(user=user, language=getattr(user, "preferred_language", "") or feedback.language)]
+    return [Recipient(email=feedback.submitter_email, phone=feedback.submitter_phone, language=feedback.language)]
+
+
+def _user_recipient(user: Any) -> Recipient:
+    return Recipient(user=user, language=getattr(user, "preferred_language", "") or "vi")
+
+
+def agency_recipients(agency: Organisation, roles: Iterable[str]) -> list[Recipient]:
+    """The officials holding one of ``roles`` in the agency today."""
+    positions = position_active_all().filter(organisation=agency, role__in=list(roles)).order_by("user__username")
+    return [_user_recipient(position.user) for position in positions]
+
+
+# Who is told of new feedback and of the receipt deadline: the agency's desk; its leaders when it has none.
+DESK_ROLES = (Role.ONE_STOP_CLERK, Role.DOCUMENT_CLERK)
+
+
+def receiver_recipients(agency: Organisation) -> list[Recipient]:
+    return agency_recipients(agency, DESK_ROLES) or agency_recipients(agency, (Role.AGENCY_LEADER,))
+
+
+def user_recipients(*users: Any) -> list[Recipient]:
+    return [_user_recipient(user) for user in users if user is not None]
+
+
+# ------------------------------------------------------------------------------------------------------
+# Where the message points
+# ------------------------------------------------------------------------------------------------------
+
+
+def submitter_link(feedback: Feedback) -> str:
+    """The submitter's follow-up page (the code only: the secret is never put in a message)."""
+    if feedback.submitter_id is not None:
+        return reverse("feedback:follow_detail", kwargs={"code": feedback.code})
+    return reverse("feedback:follow") + f"?code={feedback.code}"
+
+
+def work_link(feedback: Feedback) -> str:
+    return reverse("feedback:work_detail", kwargs={"code": feedback.code})

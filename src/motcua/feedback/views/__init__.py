@@ -1,0 +1,1 @@
+"""HTML views of feedback: ``public`` (search, send, follow, rate) and ``officials`` (queue, handling)."""
