@@ -124,11 +124,14 @@ def other_citizen(db):
 
 @pytest.fixture(autouse=True)
 def sent():
-    """Every notification the feedback app sends, as (event, recipients, context, link, dedupe_key)."""
+    """Every notification the feedback app sends, as (event, recipients, context, link, dedupe_key), still handed
+    to the notifications app (so every message is also rendered and written for real)."""
     captured: list[dict] = []
+    real = notifying.notification_sender_set(None)
 
     def capture(**message):
         captured.append(message)
+        real(**message)
 
     previous = notifying.notification_sender_set(capture)
     yield captured

@@ -12,6 +12,9 @@ class FeedbackConfig(AppConfig):
 
         from motcua.core.schedule import periodic_register
         from motcua.feedback import rules  # noqa: F401  (registers permission rules)
+        from motcua.feedback.notifying import feedback_events_register
+
+        feedback_events_register()
 
         # Handlers, receiving officials and leaders hear of feedback due within a working day or overdue.
         periodic_register(

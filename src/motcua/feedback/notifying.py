@@ -1,20 +1,15 @@
 """Every message the feedback app sends goes through ``feedback_notify``, called by the services inside the
-transaction of the change it reports (so a rolled-back change notifies nobody).
+transaction of the change it reports (so a rolled-back change notifies nobody), and handed to
+``notifications.services.notify``, which writes the messages in each recipient's language and delivers them
+after commit. The events are registered by ``feedback_events_register`` (``FeedbackConfig.ready``); their
+wording is in ``templates/feedback/notifications/<name>/``.
 
-The notifications app (``notifications.services.notify(*, event, recipients, context, link, dedupe_key)`` with
-``Recipient(user=..., email=..., phone=..., language=...)`` and events registered by
-``notification_event_register(...)``) is being built at the same time. Until it is wired here, ``_deliver``
-only logs; wiring it means registering ``EVENTS`` and replacing ``_deliver``'s body by a call to ``notify``
-with the same arguments (see the report of the feedback branch and docs/feedback.md).
-
-Tests (and, if ever needed, an operator's script) may install another sender with ``notification_sender_set``.
+Tests may wrap the sender with ``notification_sender_set`` to see what was sent (they still call the real one).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
@@ -23,19 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from motcua.agencies.models import Organisation, Role
 from motcua.agencies.selectors import position_active_all
 from motcua.feedback.models import Feedback
-
-logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """Whom to tell: an account (preferred: its own channels and language) or an e-mail address / phone number."""
-
-    user: Any = None
-    email: str = ""
-    phone: str = ""
-    language: str = "vi"
-
+from motcua.notifications.events import OFFICIALS, PUBLIC, notification_event_register
+from motcua.notifications.services import Recipient, notify
 
 # Event name -> what it tells, to whom (for the notifications app's registry and its templates).
 EVENTS: dict[str, Any] = {
@@ -55,16 +39,50 @@ EVENTS: dict[str, Any] = {
     "feedback.deadline_overdue": _("A feedback's deadline has passed (to those who must act)."),
 }
 
+# Events told to the submitter (the rest go to officials), and those worth an SMS too.
+SUBMITTER_EVENTS = frozenset(
+    {
+        "feedback.received",
+        "feedback.info_requested",
+        "feedback.answered",
+        "feedback.published",
+        "feedback.refused",
+        "feedback.returned",
+        "feedback.forwarded",
+    }
+)
+SMS_EVENTS = frozenset(
+    {"feedback.received", "feedback.info_requested", "feedback.answered", "feedback.refused", "feedback.returned"}
+)
+
 Sender = Callable[..., None]
 
 
-def _deliver(*, event: str, recipients: list[Recipient], context: dict[str, Any], link: str, dedupe_key: str) -> None:
-    """Hand the message over. TO WIRE: ``notifications.services.notify(event=..., recipients=..., ...)``."""
-    logger.info(
-        "feedback notification %s to %d recipient(s)",
-        event,
-        len(recipients),
-        extra={"event": event, "link": link, "dedupe_key": dedupe_key},
+def feedback_events_register() -> None:
+    """Register the feedback events with the notifications app (``FeedbackConfig.ready``)."""
+    for event, label in EVENTS.items():
+        name = event.split(".", 1)[1]
+        notification_event_register(
+            event,
+            label=label,
+            template=f"feedback/notifications/{name}",
+            channels=("email", "sms", "inbox") if event in SMS_EVENTS else ("email", "inbox"),
+            audience=PUBLIC if event in SUBMITTER_EVENTS else OFFICIALS,
+        )
+
+
+def _deliver(
+    *, event: str, recipients: list[Recipient], context: dict[str, Any], link: str, dedupe_key: str, subject_id: str
+) -> None:
+    """Hand the message to the notifications app, in the caller's transaction."""
+    notify(
+        event=event,
+        recipients=recipients,
+        context=context,
+        link=link,
+        subject_type="feedback.feedback",
+        subject_id=subject_id,
+        dedupe_key=dedupe_key,
     )
 
 
@@ -114,6 +132,7 @@ def feedback_notify(
         context=data,
         link=link,
         dedupe_key=dedupe_key or f"{event}:{feedback.pk}:{feedback.updated_at.isoformat()}",
+        subject_id=str(feedback.pk),
     )
 
 
@@ -127,11 +146,18 @@ def submitter_recipients(feedback: Feedback) -> list[Recipient]:
     user = feedback.submitter
     if user is not None:
         return [Recipient(user=user, language=getattr(user, "preferred_language", "") or feedback.language)]
-    return [Recipient(email=feedback.submitter_email, phone=feedback.submitter_phone, language=feedback.language)]
+    return [
+        Recipient(
+            email=feedback.submitter_email,
+            phone=feedback.submitter_phone,
+            language=feedback.language,
+            name=feedback.submitter_name,
+        )
+    ]
 
 
 def _user_recipient(user: Any) -> Recipient:
-    return Recipient(user=user, language=getattr(user, "preferred_language", "") or "vi")
+    return Recipient(user=user)
 
 
 def agency_recipients(agency: Organisation, roles: Iterable[str]) -> list[Recipient]:
