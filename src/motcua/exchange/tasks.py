@@ -42,10 +42,15 @@ def pull_task() -> dict[str, int]:
 @task(queue_name="exchange")
 def directory_refresh_task() -> dict[str, object]:
     """Fetch the directory from the authority and apply it when newer."""
+    from motcua.core.exceptions import MotcuaError
     from motcua.exchange.services.nodes import directory_fetch
+    from motcua.exchange.transport.client import NodeUnreachable
 
-    version = directory_fetch(actor=SYSTEM)
-    return {"version": version}
+    try:
+        return {"version": directory_fetch(actor=SYSTEM)}
+    except (NodeUnreachable, MotcuaError) as error:
+        logger.warning("node directory not refreshed: %s", error)
+        return {"error": str(error)}
 
 
 @task(queue_name="exchange")

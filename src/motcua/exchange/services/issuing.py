@@ -339,7 +339,8 @@ def outgoing_recall(
     body = _package(
         document=document,
         recipients=recipients,
-        files=[],
+        # The package names the document it recalls and carries it again (a package has at least one file).
+        files=current_files(document),
         signer=signer,
         actor=actor,
         business_type=BusinessType.REVOCATION,
