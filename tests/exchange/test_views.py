@@ -57,8 +57,8 @@ def test_draft_page_creates_a_draft_and_the_action_forms_move_it(client, node, s
 
 
 def test_wrong_pin_on_the_sign_form_is_shown_and_changes_nothing(client, node, sender, receiver):
-    from tests.exchange.conftest import draft
     from motcua.exchange import services
+    from tests.exchange.conftest import draft
 
     document = draft(sender, [receiver.code])
     services.outgoing_submit(actor=sender.specialist, document=document)

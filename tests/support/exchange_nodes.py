@@ -265,8 +265,7 @@ class Node:
             [*motcua, "scheduler", "--interval", "0.3"],
         ]
         self.processes = [
-            subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)
-            for command in commands
+            subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True) for command in commands
         ]
         wait_until(lambda: _answers(self.local_url + "/healthz"), timeout=60, what=f"node {self.name} to serve")
 
