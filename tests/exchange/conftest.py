@@ -84,6 +84,7 @@ class Agency:
                 common_name=organisation.name,
                 organisation_code=organisation.code,
                 organisation=organisation,
+                key_type="ec",
                 pin=PIN,
             )
             certificate_issue(
@@ -95,6 +96,7 @@ class Agency:
                 organisation_code=organisation.code,
                 organisation=organisation,
                 holder=self.leader,
+                key_type="ec",
                 pin=PIN,
             )
 

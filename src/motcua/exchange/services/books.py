@@ -8,6 +8,7 @@ database's unique constraints back it (number + notation per agency and year; nu
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -93,9 +94,17 @@ def book_for(*, organisation: Organisation, direction: str, book_id: Any = None)
     """The chosen book of the organisation (active, of that direction), or its default one."""
     if not book_id:
         return book_default(organisation=organisation, direction=direction)
-    book = DocumentBook.objects.filter(
-        pk=book_id, organisation=organisation, direction=direction, is_active=True
-    ).first()
+    try:
+        identifier = book_id if isinstance(book_id, uuid.UUID) else uuid.UUID(str(book_id))
+    except ValueError:
+        identifier = None
+    book = (
+        DocumentBook.objects.filter(
+            pk=identifier, organisation=organisation, direction=direction, is_active=True
+        ).first()
+        if identifier
+        else None
+    )
     if book is None:
         raise ValidationFailed(details={"book": [str(_("Choose one of the organisation's books."))]})
     return book

@@ -283,6 +283,11 @@ def outgoing_create(
     return document
 
 
+def _fresh(document: OutgoingDocument) -> OutgoingDocument:
+    """The document as stored now (checks made before a PIN is asked must not trust the caller's copy)."""
+    return OutgoingDocument.objects.select_related("organisation").get(pk=document.pk)
+
+
 def _locked(document: OutgoingDocument) -> OutgoingDocument:
     return OutgoingDocument.objects.select_for_update().select_related("organisation").get(pk=document.pk)
 
@@ -549,6 +554,7 @@ def outgoing_approve_and_sign(
     visible stamp on the last page), all or nothing: a wrong PIN, a TSA down, leaves the document as it was."""
     if not pin:
         raise ValidationFailed(details={"pin": [str(_("Enter the PIN of your signing key."))]})
+    document = _fresh(document)
     permission_require(actor, "exchange.sign", document)
     status_require(document, Status.AWAITING_SIGNATURE)
     # The key is opened before anything is written: a wrong PIN is counted in its own transaction.

@@ -39,6 +39,7 @@ from motcua.exchange.services._base import (
 )
 from motcua.exchange.services.books import book_for, number_take, registration_is_late
 from motcua.exchange.services.drafting import (
+    _fresh,
     file_replace,
     main_file,
     pdf_stamp,
@@ -157,6 +158,8 @@ def _package(
         old = document.replaces
         replaced = [(old.document_id, tuple(old.recipients.values_list("organisation_code", flat=True)))]
         business_document_id = old.document_id
+        # The standard asks a replacement for its reason; the package is read by the receiver's software.
+        reason = reason or f"Thay thế văn bản số {old.number_and_notation}"
     elif business_type in (BusinessType.REVOCATION, BusinessType.UPDATE):
         business_document_id = document.document_id
     sources: list[Any] = []
@@ -236,6 +239,7 @@ def outgoing_send(
     *, actor: Any, document: OutgoingDocument, pin: str, at: dt.datetime | None = None
 ) -> OutgoingDocument:
     """Seal and send a registered document to its recipients, through the outbox (the document clerk)."""
+    document = _fresh(document)
     permission_require(actor, "exchange.send", document)
     status_require(document, Status.REGISTERED)
     if document.confidentiality != Confidentiality.NORMAL:
@@ -323,6 +327,7 @@ def outgoing_recall(
     *, actor: Any, document: OutgoingDocument, pin: str, reason: str, at: dt.datetime | None = None
 ) -> OutgoingDocument:
     """Ask every recipient to recall a sent document (BussinessDocType 1), with the reason; each answers 15 or 16."""
+    document = _fresh(document)
     permission_require(actor, "exchange.recall", document)
     status_require(document, Status.SENT)
     reason = " ".join((reason or "").split())
@@ -383,6 +388,7 @@ def outgoing_update_send(
 ) -> OutgoingDocument:
     """Correct a sent document (its subject, summary, due date; added attachments) and send the update
     (BussinessDocType 2) with the reason; each recipient's clerk accepts (15) or refuses (16) it."""
+    document = _fresh(document)
     permission_require(actor, "exchange.recall", document)
     status_require(document, Status.SENT)
     reason = " ".join((reason or "").split())
