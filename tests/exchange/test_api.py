@@ -222,11 +222,8 @@ def test_every_endpoint_refuses_an_official_of_another_organisation(client, node
 
 
 def test_every_endpoint_asks_to_sign_in(client, node, sender, receiver):
-    endpoints = _endpoints(sender, receiver) + [
-        ("get", "/outgoing", None),
-        ("get", "/incoming", None),
-        ("get", "/directory", None),
-    ]
+    lists = [("get", "/outgoing", None), ("get", "/incoming", None), ("get", "/directory", None)]
+    endpoints = [*_endpoints(sender, receiver), *lists]
     counts = Counts()
     for method, path, body in endpoints:
         assert _call(client, method, path, body).status_code == 401, (method, path)
