@@ -19,6 +19,7 @@ from motcua.agencies.models import Role
 from motcua.agencies.selectors import organisation_get
 from motcua.agencies.services import agencies_load_demo, position_assign
 from motcua.core.permissions import SYSTEM
+from motcua.exchange.services.demo import exchange_demo_load
 from motcua.procedures.services import procedures_load_demo
 from motcua.signatures.services import pki_init
 
@@ -103,6 +104,8 @@ class Command(BaseCommand):
             rows.append((username, "Business (doanh nghiệp)"))
         # Seals and personal certificates for the demo directory (the CAs are made once, then reused).
         pki = pki_init(pin=signing_pin, actor=SYSTEM)
+        # Official documents between demo agencies (exchange app), signed and sealed with the same PIN.
+        documents = exchange_demo_load(pin=signing_pin)
         lines = ["Demo logins (officials set up two-factor authentication at first sign-in):"]
         lines += [f"  {username:<16} {description}" for username, description in rows]
         lines.append(f"  signing PIN for every demo certificate: {signing_pin}")
@@ -111,6 +114,6 @@ class Command(BaseCommand):
         logins_file.chmod(0o600)
         self.stdout.write(
             f"Development PKI in {pki.directory}: issued {pki.seals_issued} agency seals and "
-            f"{pki.personal_issued} personal certificates."
+            f"{pki.personal_issued} personal certificates; {documents} demo official documents."
         )
         self.stdout.write("\n".join(lines))
