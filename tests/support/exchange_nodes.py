@@ -156,14 +156,76 @@ def _hub_publish(members: list[dict[str, Any]]) -> dict[str, Any]:
     return {"refreshed": refreshed, "version": version.version, **directory_push(version=version.version)}
 
 
+def noise_png(size: int) -> bytes:
+    """A PNG of random pixels of about ``size`` bytes (random pixels do not compress)."""
+    import io
+
+    from PIL import Image
+
+    side = max(int((size / 3) ** 0.5), 1)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _prepare(code: str, recipient: str, count: int, attachment_bytes: int) -> dict[str, Any]:
+    """``count`` documents of ``code`` for ``recipient``, drafted, signed and registered, ready to send (benchmark)."""
+    import io
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "motcua.config.settings")
+    django.setup()
+    from motcua.accounts.models import User
+    from motcua.agencies.models import Organisation
+    from motcua.exchange import services
+    from motcua.exchange.identity import node_id
+    from tests.signatures.conftest import simple_pdf
+
+    def user(role: str) -> User:
+        return User.objects.get(username=f"{node_id()}.{role}.{code.replace('.', '')}")
+
+    organisation = Organisation.objects.get(code=code)
+    attachment = noise_png(attachment_bytes)
+    ids = []
+    for index in range(count):
+        document = services.outgoing_create(
+            actor=user("specialist"),
+            organisation=organisation,
+            data={
+                "document_type": "CV",
+                "subject": f"Công văn số liệu đo hiệu năng {index + 1}",
+                "recipients": [recipient],
+            },
+        )
+        text = simple_pdf(f"Công văn {index + 1}")
+        services.outgoing_file_add(
+            actor=user("specialist"), document=document, content=io.BytesIO(text), name="cong-van.pdf", main=True
+        )
+        services.outgoing_file_add(
+            actor=user("specialist"), document=document, content=io.BytesIO(attachment), name="phu-luc.png"
+        )
+        services.outgoing_submit(actor=user("specialist"), document=document)
+        services.outgoing_review(actor=user("head"), document=document)
+        services.outgoing_approve_and_sign(actor=user("leader"), document=document, pin=PIN)
+        services.outgoing_register(actor=user("clerk"), document=document)
+        ids.append(str(document.pk))
+    return {"documents": ids, "attachment_bytes": len(attachment)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("action", choices=["setup", "hub-publish"])
+    parser.add_argument("action", choices=["setup", "hub-publish", "prepare"])
     parser.add_argument("--codes", default="")
     parser.add_argument("--members", default="[]")
+    parser.add_argument("--to", default="")
+    parser.add_argument("--count", type=int, default=1)
+    parser.add_argument("--attachment-bytes", type=int, default=100 * 1024)
     arguments = parser.parse_args()
     if arguments.action == "setup":
         result = _setup([code for code in arguments.codes.split(",") if code])
+    elif arguments.action == "prepare":
+        result = _prepare(arguments.codes, arguments.to, arguments.count, arguments.attachment_bytes)
     else:
         result = _hub_publish(json.loads(arguments.members))
     print("RESULT " + json.dumps(result, ensure_ascii=False))
@@ -355,6 +417,23 @@ def hub_publish(hub: Node, members: list[Node]) -> dict[str, Any]:
         for member in members
     ]
     return _run_support(["hub-publish", "--members", json.dumps(records)], env=hub.env())
+
+
+def prepare_documents(node: Node, code: str, recipient: str, *, count: int, attachment_bytes: int) -> dict[str, Any]:
+    return _run_support(
+        [
+            "prepare",
+            "--codes",
+            code,
+            "--to",
+            recipient,
+            "--count",
+            str(count),
+            "--attachment-bytes",
+            str(attachment_bytes),
+        ],
+        env=node.env(),
+    )
 
 
 def wait_until(condition: Callable[[], Any], *, timeout: float = 30, interval: float = 0.2, what: str = "") -> Any:

@@ -31,6 +31,7 @@ from lxml import etree
 from motcua.agencies.models import Organisation
 from motcua.exchange import edxml
 from motcua.exchange.identity import NodeKey, node_key_load
+from motcua.exchange.trust import trust_get
 from motcua.exchange.vocabulary import TYPES, DocumentType, type_by_name
 from motcua.signatures.keys import KeySigner
 from motcua.signatures.reports import Status
@@ -286,7 +287,7 @@ def document_package_read(
     except edxml.PackageRefused as refused:
         raise _refusal_from(refused, answer_from=answer_from) from None
     try:
-        verification = edxml.package_verify(data, at=received_at, limits=_limits())
+        verification = edxml.package_verify(data, at=received_at, limits=_limits(), trust=trust_get())
         if not verification.accepted or verification.header is None:
             problems = [f"{problem.code}: {problem.message}" for problem in verification.problems]
             reasons = [reason for signature in verification.report.signatures for reason in signature.reasons]
@@ -298,7 +299,7 @@ def document_package_read(
             text = "; ".join(
                 [reason.message for reason in reasons] + [problem.message for problem in verification.problems]
             )
-            refused = edxml.PackageRefused(
+            seal_refused = edxml.PackageRefused(
                 errors=[edxml.FieldIssue("Signature", code, text or "signature not accepted")],
                 reference=edxml.RefusedReference(
                     document_id=parsed.header.document_id,
@@ -307,7 +308,7 @@ def document_package_read(
                     promulgation_date=parsed.header.promulgation_info.promulgation_date,
                 ),
             )
-            refusal = _refusal_from(refused, answer_from=answer_from)
+            refusal = _refusal_from(seal_refused, answer_from=answer_from)
             raise Refusal(code=code, reason=refusal.reason, details={"problems": problems}, answer=refusal.answer)
         yield ReceivedDocument(
             header=verification.header,
@@ -334,7 +335,7 @@ def _node_signed_status(data: bytes, node_fingerprints: frozenset[str] | set[str
     """The status of a package signed by one of the node certificates (None when another key signed it), read
     from the bytes the signature covers. A node key names no organisation, so the library's check of a seal does
     not apply; the rest (one signature over the whole document, a trusted and unrevoked chain) is the same."""
-    trust = edxml.deployment_trust()
+    trust = trust_get()
     verification = xml_verify_signed_content(
         data,
         trust_roots=trust.anchors,
@@ -373,7 +374,7 @@ def status_package_read(
         raise _refusal_from(refused, answer_from=None) from None
     status = _node_signed_status(data, node_fingerprints)
     if status is None:
-        verification = edxml.status_verify(data, at=received_at, limits=_limits())
+        verification = edxml.status_verify(data, at=received_at, limits=_limits(), trust=trust_get())
         if not verification.accepted or verification.header is None:
             reasons = [reason for item in verification.report.signatures for reason in item.reasons]
             problems = verification.problems
@@ -381,6 +382,8 @@ def status_package_read(
             text = "; ".join([reason.message for reason in reasons] + [problem.message for problem in problems])
             raise Refusal(code=code, reason=text or "status signature not accepted")
         status = verification.header
+    if not isinstance(status, edxml.StatusMessage):
+        raise Refusal(code="wrong_kind", reason="not a status package")
     staff = status.staff_info
     return ReceivedStatus(
         document_id=status.response_for.document_id,

@@ -110,8 +110,8 @@ def outgoing_get(*, user: Any, document_id: Any) -> OutgoingDocument:
 def outgoing_waiting_for(*, user: Any) -> dict[str, QuerySet[OutgoingDocument]]:
     """What waits for the user among outgoing documents: drafts to review, to sign, to register and send."""
     reviewer_orgs = _ids(user, REVIEWER_ROLES)
-    to_review = OutgoingDocument.objects.filter(status=Outgoing.IN_REVIEW, organisation_id__in=reviewer_orgs)
-    to_review = [d.pk for d in to_review.select_related("drafting_unit") if user_can(user, "exchange.review", d)]
+    in_review = OutgoingDocument.objects.filter(status=Outgoing.IN_REVIEW, organisation_id__in=reviewer_orgs)
+    to_review = [d.pk for d in in_review.select_related("drafting_unit") if user_can(user, "exchange.review", d)]
     to_sign = [
         d.pk
         for d in OutgoingDocument.objects.filter(

@@ -372,7 +372,8 @@ def outgoing_file_remove(*, actor: Any, document: OutgoingDocument, file_id: Any
     document = _locked(document)
     permission_require(actor, "exchange.edit_draft", document)
     status_require(document, Status.DRAFT)
-    item = document.files.filter(pk=_as_uuid(file_id)).first() if _as_uuid(file_id) else None
+    identifier = _as_uuid(file_id)
+    item = document.files.filter(pk=identifier).first() if identifier else None
     if item is None:
         raise NotFound()
     _file_delete_on_commit(item)
