@@ -54,7 +54,7 @@ class ExchangeBench:
 
     def percentile(self, fraction: float) -> float:
         ordered = sorted(self.latencies)
-        return ordered[min(int(round(fraction * (len(ordered) - 1))), len(ordered) - 1)]
+        return ordered[min(round(fraction * (len(ordered) - 1)), len(ordered) - 1)]
 
 
 def _raw_rate(call, *, seconds: float, threads: int) -> float:
