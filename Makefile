@@ -46,7 +46,7 @@ lint: install-dev
 	$(BIN)/lint-imports
 	$(BIN)/mypy src/motcua/core $$(ls -d src/motcua/*/services.py src/motcua/*/services 2>/dev/null | grep -v /core/) \
 		src/motcua/signatures/keys src/motcua/signatures/registry.py src/motcua/signatures/verification.py \
-		src/motcua/signatures/expiry.py
+		src/motcua/signatures/expiry.py src/motcua/exchange/edxml
 
 format: install-dev
 	$(BIN)/ruff format src tests scripts

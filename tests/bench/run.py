@@ -1,12 +1,14 @@
-"""`make bench`: time the foundation, digital signatures and one-stop dossiers; write docs/benchmarks.md.
+"""`make bench`: time the foundation, signatures, edXML packages and one-stop dossiers; write docs/benchmarks.md.
 
 Runs against a throw-away database in a temporary directory (SQLite by default; set DATABASE_URL to
-measure PostgreSQL). Prints tables and rewrites the "Foundation", "Digital signatures" and "One-stop
-dossiers" sections of docs/benchmarks.md. The dossier part loads ``BENCH_DOSSIERS`` synthetic dossiers
+measure PostgreSQL). Prints tables and rewrites the "Foundation", "Digital signatures", "edXML packages" and
+"One-stop dossiers" sections of docs/benchmarks.md. The dossier part loads ``BENCH_DOSSIERS`` synthetic dossiers
 (default 1,000,000; on SQLite at most ``BENCH_DOSSIERS_SQLITE``, default 200,000) with
 ``tests.bench.dossiers``; set ``BENCH_DOSSIERS=0`` to skip it. The signatures part (``tests.bench.signatures``)
 does not use the database, so it runs once, without ``--postgres``; each of its figures runs for
-``BENCH_SIGNATURES_SECONDS`` (default 2). ``--only foundation|signatures|dossiers`` runs one part.
+``BENCH_SIGNATURES_SECONDS`` (default 2). The edXML part (``tests.bench.edxml``) runs once too, each figure for
+``BENCH_EDXML_SECONDS`` (default 2), its large package with a ``BENCH_EDXML_LARGE_MIB`` attachment (default 37.5,
+a 50 MB package). ``--only foundation|signatures|edxml|dossiers`` runs one part.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ def _rate(label: str, count: int, seconds: float, unit: str) -> tuple[str, str, 
     return label, f"{count / seconds:,.0f} {unit}/s", f"{seconds * 1000 / count:.3f} ms"
 
 
-BENCHES = ("foundation", "signatures", "dossiers")
+BENCHES = ("foundation", "signatures", "edxml", "dossiers")
 
 
 def main(*, only: str | None = None, postgres: bool = False) -> int:
@@ -53,6 +55,8 @@ def main(*, only: str | None = None, postgres: bool = False) -> int:
         _foundation()
     if only == "signatures" or (only is None and not postgres):
         _signatures()
+    if only == "edxml" or (only is None and not postgres):
+        _edxml()
     if only in (None, "dossiers"):
         _dossiers()
     return 0
@@ -157,6 +161,33 @@ def _signatures() -> None:
         f"checks integrity, chain, validity and key usage (the certificates name no CRL or OCSP responder). "
         f"“Raw operations in that time”: raw signatures (or verifications) of the same key per second ÷ documents "
         f"per second. Python heap peak: tracemalloc over one operation.\n\n" + signatures_table(bench.timings)
+    )
+    print(text)
+    _section_write(section, text)
+
+
+def _edxml() -> None:
+    """edXML packages per second (100 KB attachment) and the memory of a large one (child processes)."""
+    from tests.bench.edxml import edxml_measure, edxml_table
+
+    seconds = float(os.environ.get("BENCH_EDXML_SECONDS", "2"))
+    large_mib = float(os.environ.get("BENCH_EDXML_LARGE_MIB", "37.5"))
+    print(f"Measuring edXML packages ({seconds:g} s per figure, a {large_mib:g} MiB attachment)...", flush=True)
+    load = os.getloadavg()[0]  # the machine may be shared: timings scale with it, memory figures do not
+    bench = edxml_measure(seconds=seconds, large_mib=large_mib)
+    section = "## edXML packages (QCVN 102)\n"
+    text = (
+        section + "\n"
+        f"Measured {dt.date.today():%Y-%m-%d} on {_machine()}, load average {load:.1f} when it started; command "
+        f"`make bench` (alone: `python -m tests.bench.run --only edxml`). One process, one thread, in-process "
+        f"calls; each figure runs {seconds:g} s after a warm-up. "
+        f"The package goes from Quảng Ninh's People's Committee to the Government Office with one 100 KB attachment "
+        f"({bench.package_bytes / 1024:,.1f} KiB signed). `package_sign` seals it with an RSA-2048 seal of a fresh "
+        f"development PKI (RSA-3072 root and issuing CA) and writes its audit row; `package_verify` checks integrity, "
+        f"the chain to the root, the CRLs and the sender's seal; `package_parse` decodes the attachment to a "
+        f"temporary file. The large package ({large_mib:g} MiB attachment) is measured one operation per fresh "
+        f"process: how far its resident memory rose (the `VmHWM` peak, reset just before, minus `VmRSS` then).\n\n"
+        + edxml_table(bench)
     )
     print(text)
     _section_write(section, text)

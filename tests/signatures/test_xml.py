@@ -500,6 +500,31 @@ def test_oversize_input_is_refused() -> None:
     assert _codes(report.errors) == {"too_large"}
 
 
+def test_text_over_ten_megabytes_needs_huge_tree_and_still_refuses_dtds(pki: Pki) -> None:
+    """edXML attachments are base64 text nodes: libxml2 refuses one over 10 MB unless asked (XML_PARSE_HUGE)."""
+    payload = "QUFB" * (11 * 1024 * 1024 // 4)
+    big = f'<edXML:edXML xmlns:edXML="{EDXML_NS}"><edXML:edXMLHeader/><edXML:Data>{payload}</edXML:Data></edXML:edXML>'
+    data = big.encode()
+    with pytest.raises(XmlRejected) as raised:
+        xml_parse_safely(data)
+    assert raised.value.code == "malformed"
+    assert len(xml_parse_safely(data, huge_tree=True)[1].text) == len(payload)
+    with pytest.raises(XmlRejected) as raised:
+        xml_parse_safely(b"<!DOCTYPE a>" + data, huge_tree=True)
+    assert raised.value.code == "dtd_forbidden"
+
+    options = {"signature_parent_xpath": "//e:edXMLHeader", "namespaces": {"e": EDXML_NS}}
+    with pytest.raises(XmlRejected):
+        _sign(data, pki.signer, **options)
+    signed = _sign(data, pki.signer, huge_tree=True, **options)
+    assert _codes(xml_verify(signed, trust_roots=[pki.root.certificate]).errors) == {"malformed"}
+    report = xml_verify(signed, trust_roots=[pki.root.certificate], huge_tree=True)
+    assert report.status == Status.VALID, report.as_dict()
+    tampered = signed.replace(b"QUFBQUFB</edXML:Data>", b"QUFBQUFC</edXML:Data>")
+    report = xml_verify(tampered, trust_roots=[pki.root.certificate], huge_tree=True)
+    assert _codes(report.signatures[0].reasons) == {"modified_after_signing"}
+
+
 @pytest.mark.parametrize(
     "garbage",
     [b"", b"\x00\xff\xfe garbage \x89PNG", b"<a><b></a>", b"not xml at all", b"%PDF-1.7\n"],

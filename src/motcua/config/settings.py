@@ -276,6 +276,14 @@ NATIONAL_PORTAL_MAX_ATTEMPTS = env_int("MOTCUA_NATIONAL_PORTAL_MAX_ATTEMPTS", 12
 NATIONAL_PORTAL_RETRY_BASE_SECONDS = env_int("MOTCUA_NATIONAL_PORTAL_RETRY_BASE_SECONDS", 30)
 NATIONAL_PORTAL_RETRY_MAX_SECONDS = env_int("MOTCUA_NATIONAL_PORTAL_RETRY_MAX_SECONDS", 3600)
 
+# edXML packages (exchange.edxml, QCVN 102:2016): largest package read or signed, largest decoded attachment,
+# most attachments in one package, and where attachments are decoded while a package is read (empty: the
+# system's temporary directory).
+EDXML_MAX_PACKAGE_BYTES = env_int("MOTCUA_EDXML_MAX_PACKAGE_BYTES", 64 * 1024 * 1024)
+EDXML_MAX_ATTACHMENT_BYTES = env_int("MOTCUA_EDXML_MAX_ATTACHMENT_BYTES", 48 * 1024 * 1024)
+EDXML_MAX_ATTACHMENTS = env_int("MOTCUA_EDXML_MAX_ATTACHMENTS", 100)
+EDXML_TEMP_DIR = env("MOTCUA_EDXML_TEMP_DIR", "")
+
 PLATFORM_NAME = env("MOTCUA_PLATFORM_NAME", "Motcua")
 
 # Document exchange (exchange app, docs/exchange.md): this deployment as a node of the federation.

@@ -68,6 +68,9 @@ EXCLUSIVE_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 
 # edXML packages carry their attachments base64-encoded, so they can be large; anything bigger is refused.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+# libxml2 refuses a text node over 10 MB unless XML_PARSE_HUGE is set; a base64 attachment of more than about
+# 7.5 MB is such a node. ``huge_tree=True`` lifts that limit (and the depth limit) for callers that need it; the
+# byte limit, the DTD and entity refusals stay.
 
 _ID_ATTRIBUTES = ("Id", "ID", "id")
 _XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
@@ -110,20 +113,23 @@ class XmlRejected(ValidationFailed):
 # --- parsing -------------------------------------------------------------------------------------------------
 
 
-def _safe_parser() -> etree.XMLParser:
+def _safe_parser(*, huge_tree: bool = False) -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         load_dtd=False,
         dtd_validation=False,
         no_network=True,
-        huge_tree=False,
+        huge_tree=huge_tree,
         remove_blank_text=False,
         collect_ids=False,
     )
 
 
-def xml_parse_safely(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element:
-    """Parse untrusted XML: no DTD, no entities, no network, bounded size. Raises :class:`XmlRejected`."""
+def xml_parse_safely(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, huge_tree: bool = False) -> etree._Element:
+    """Parse untrusted XML: no DTD, no entities, no network, bounded size. Raises :class:`XmlRejected`.
+
+    ``huge_tree`` accepts text nodes over libxml2's 10 MB limit (large base64 attachments).
+    """
     if not isinstance(data, bytes | bytearray):
         raise XmlRejected(_("The XML document must be given as bytes."), code="malformed")
     if len(data) > max_bytes:
@@ -135,7 +141,7 @@ def xml_parse_safely(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etre
     if any(marker in data for marker in _DOCTYPE_MARKERS):
         raise XmlRejected(_("XML documents with a DOCTYPE or DTD are not accepted."), code="dtd_forbidden")
     try:
-        root = etree.fromstring(bytes(data), parser=_safe_parser())
+        root = etree.fromstring(bytes(data), parser=_safe_parser(huge_tree=huge_tree))
     except etree.XMLSyntaxError as error:
         raise XmlRejected(
             _("The XML document is not well-formed: %(error)s") % {"error": error.msg or str(error)},
@@ -181,6 +187,7 @@ def xml_sign(
     signature_parent_xpath: str | None = None,
     namespaces: Mapping[str, str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    huge_tree: bool = False,
 ) -> bytes:
     """Add an enveloped XML-DSig signature (exclusive c14n, SHA-256, X509Data) and return the signed document.
 
@@ -189,6 +196,7 @@ def xml_sign(
     ``algorithm``: a signxml ``SignatureMethod`` (or its URI); by default RSA-SHA256 or ECDSA-SHA256 from the key.
     ``signature_parent_xpath``: where the ``ds:Signature`` goes (as last child), e.g. the edXML header; by default
     the root element. It must select exactly one element; ``namespaces`` maps its prefixes.
+    ``huge_tree``: accept text nodes over 10 MB (see :func:`xml_parse_safely`).
     """
     method = _signature_method_for(key, algorithm)
     public_bytes = key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
@@ -197,7 +205,7 @@ def xml_sign(
     if reference_uri is not None and (not reference_uri.startswith("#") or len(reference_uri) < 2):
         raise ValueError('reference_uri must be None (whole document) or "#<Id>".')
 
-    root = xml_parse_safely(data, max_bytes=max_bytes)
+    root = xml_parse_safely(data, max_bytes=max_bytes, huge_tree=huge_tree)
     if _placeholders(root):
         raise ValueError("The document already holds a signature placeholder.")
     if signature_parent_xpath is None:
@@ -215,7 +223,8 @@ def xml_sign(
             raise ValueError("An enveloped signature must be placed inside the element it signs.")
     etree.SubElement(parent, f"{{{DS_NAMESPACE}}}Signature", {"Id": "placeholder"}, nsmap={"ds": DS_NAMESPACE})
 
-    signer = XMLSigner(
+    signer = _Signer(
+        huge_tree=huge_tree,
         method=SignatureConstructionMethod.enveloped,
         signature_algorithm=method,
         digest_algorithm=DigestAlgorithm.SHA256,
@@ -228,6 +237,14 @@ def xml_sign(
         reference_uri=reference_uri,
     )
     return bytes(etree.tostring(signed_root, xml_declaration=True, encoding="UTF-8"))
+
+
+class _Signer(XMLSigner):
+    """signxml's signer, re-parsing the document it copies with our safe parser (huge text allowed on request)."""
+
+    def __init__(self, *, huge_tree: bool, **options: Any) -> None:
+        super().__init__(**options)
+        self._parser = _safe_parser(huge_tree=huge_tree)
 
 
 def _placeholders(root: etree._Element) -> list[etree._Element]:
@@ -310,6 +327,7 @@ def xml_verify(
     signed_id: str | None = None,
     allow_fetching: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    huge_tree: bool = False,
 ) -> FileReport:
     """Verify every XML-DSig signature of ``data``; bad input gives a report, never an exception.
 
@@ -325,6 +343,7 @@ def xml_verify(
         signed_id=signed_id,
         allow_fetching=allow_fetching,
         max_bytes=max_bytes,
+        huge_tree=huge_tree,
     ).report
 
 
@@ -339,6 +358,7 @@ def xml_verify_signed_content(
     signed_id: str | None = None,
     allow_fetching: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    huge_tree: bool = False,
 ) -> XmlVerification:
     """Verify every signature of ``data`` and return the report with the content each signature covers.
 
@@ -346,11 +366,12 @@ def xml_verify_signed_content(
     the caller will use). Certificates are checked at ``at`` (default: now; XML-DSig carries no trusted signing
     time, so pass the time the document was received when it is known). When ``crls`` or ``ocsps`` are given,
     revocation must be proven for every certificate of the path, otherwise the signature is indeterminate.
+    ``huge_tree`` accepts text nodes over 10 MB (see :func:`xml_parse_safely`).
     """
     report = FileReport(kind="xml")
     result = XmlVerification(report=report)
     try:
-        root = xml_parse_safely(data, max_bytes=max_bytes)
+        root = xml_parse_safely(data, max_bytes=max_bytes, huge_tree=huge_tree)
     except XmlRejected as error:
         report.errors.append(Reason(code=error.code, message=str(error.message)))
         return result
@@ -378,6 +399,7 @@ def xml_verify_signed_content(
         crls=crl_list,
         ocsps=ocsp_list,
         allow_fetching=allow_fetching,
+        huge_tree=huge_tree,
     )
     for signature in signatures:
         signature_report, signed_element = _verify_one(root, signature, signed_id=signed_id, context=context)
@@ -394,6 +416,7 @@ class _ChainContext:
     crls: list[bytes]
     ocsps: list[bytes]
     allow_fetching: bool
+    huge_tree: bool = False
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -414,7 +437,7 @@ def _verify_one(
         _describe_signer(report, signer)
         method = signature.find(f"{{{DS_NAMESPACE}}}SignedInfo/{{{DS_NAMESPACE}}}SignatureMethod")
         report.algorithm = _algorithm_name(method.get("Algorithm", "") if method is not None else "")
-        signed_element = _verify_cryptography(root, signature, signer)
+        signed_element = _verify_cryptography(root, signature, signer, huge_tree=context.huge_tree)
         _verify_certificate(signer, [c for c in certificates if c is not signer], context)
     except _SignatureProblem as problem:
         report.status = problem.status
@@ -563,7 +586,7 @@ def _algorithm_name(uri: str) -> str:
 
 
 def _verify_cryptography(
-    root: etree._Element, signature: etree._Element, signer: x509.Certificate
+    root: etree._Element, signature: etree._Element, signer: x509.Certificate, *, huge_tree: bool = False
 ) -> etree._Element | None:
     """Check digest and signature value with signxml; certificate trust is checked separately."""
     method = signature.find(f"{{{DS_NAMESPACE}}}SignedInfo/{{{DS_NAMESPACE}}}SignatureMethod")
@@ -589,7 +612,7 @@ def _verify_cryptography(
         verification_time=signer.not_valid_before_utc,
     )
     try:
-        result = verifier.verify(root, x509_cert=signer, parser=_safe_parser(), expect_config=config)
+        result = verifier.verify(root, x509_cert=signer, parser=_safe_parser(huge_tree=huge_tree), expect_config=config)
     except signxml_errors.InvalidDigest as error:
         raise _problem(
             Status.INVALID,

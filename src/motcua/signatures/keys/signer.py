@@ -226,8 +226,9 @@ def pdf_sign_with(
 
 def xml_sign_with(*, data: bytes, signer: KeySigner, actor: Any = None, **options: Any) -> bytes:
     """Add an enveloped XML-DSig signature (``xml.xml_sign``; options: reference_uri, algorithm,
-    signature_parent_xpath, namespaces) with the certificate and its chain in ``X509Data``; audited."""
-    allowed = {"reference_uri", "algorithm", "signature_parent_xpath", "namespaces", "max_bytes"}
+    signature_parent_xpath, namespaces, max_bytes, huge_tree) with the certificate and its chain in ``X509Data``;
+    audited."""
+    allowed = {"reference_uri", "algorithm", "signature_parent_xpath", "namespaces", "max_bytes", "huge_tree"}
     unknown = sorted(set(options) - allowed)
     if unknown:
         raise TypeError(f"xml_sign_with() got unexpected options: {', '.join(unknown)}")
