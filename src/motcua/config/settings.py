@@ -304,8 +304,7 @@ EXCHANGE_SERVED_ORGANISATIONS = env_list("MOTCUA_EXCHANGE_SERVED_ORGANISATIONS")
 # it (the directory authority: the national axis or the hub). Both empty: this node is its own authority.
 EXCHANGE_DIRECTORY_URL = env("MOTCUA_EXCHANGE_DIRECTORY_URL", "")
 EXCHANGE_DIRECTORY_AUTHORITY = env("MOTCUA_EXCHANGE_DIRECTORY_AUTHORITY", "").lower().replace(":", "")
-# Largest package accepted (the whole request), largest attachment inside it.
-EXCHANGE_PACKAGE_MAX_BYTES = env_int("MOTCUA_EXCHANGE_PACKAGE_MAX_BYTES", 50 * 1024 * 1024)
+# Largest file an official uploads to a document (a package's own limits are MOTCUA_EDXML_*).
 EXCHANGE_ATTACHMENT_MAX_BYTES = env_int("MOTCUA_EXCHANGE_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 # The outbox: attempts before a message is given up (then an alert), back-off between them, request timeout.
 EXCHANGE_MAX_ATTEMPTS = env_int("MOTCUA_EXCHANGE_MAX_ATTEMPTS", 12)
