@@ -20,6 +20,27 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+# The edXML code lists are the library's (QCVN 102): urgency, steering type, what a package does, status codes.
+from motcua.exchange.edxml.codes import BusinessDocType as BusinessType
+from motcua.exchange.edxml.codes import Priority, StatusCode, SteeringType
+
+__all__ = [
+    "CHANGE_RANK",
+    "PROGRESS_RANK",
+    "TYPES",
+    "BusinessType",
+    "Confidentiality",
+    "DocumentType",
+    "Priority",
+    "SignerCompetence",
+    "StatusCode",
+    "SteeringType",
+    "TypeInfo",
+    "notation_default",
+    "type_by_name",
+    "type_info",
+]
+
 
 @dataclass(frozen=True)
 class TypeInfo:
@@ -117,16 +138,6 @@ def type_by_name(name: str) -> str:
     return ""
 
 
-class Priority(models.IntegerChoices):
-    """Urgency (mức độ khẩn), as edXML's Priority."""
-
-    NORMAL = 0, _("Normal")
-    URGENT = 1, _("Urgent")
-    VERY_URGENT = 2, _("Very urgent")
-    EXPRESS = 3, _("Express")
-    EXPRESS_TIMED = 4, _("Express, at a set time")
-
-
 class Confidentiality(models.TextChoices):
     """Degree of secrecy (độ mật). Only normal documents travel electronically (see services.sending)."""
 
@@ -134,14 +145,6 @@ class Confidentiality(models.TextChoices):
     CONFIDENTIAL = "confidential", _("Confidential")
     SECRET = "secret", _("Secret")
     TOP_SECRET = "top_secret", _("Top secret")
-
-
-class SteeringType(models.IntegerChoices):
-    """Whether the document directs its receivers (edXML SteeringType)."""
-
-    NONE = 0, _("Not a directive")
-    DIRECTIVE = 1, _("Directive")
-    DIRECTIVE_WITH_REPORT = 2, _("Directive requiring a report")
 
 
 class SignerCompetence(models.TextChoices):
@@ -155,29 +158,6 @@ class SignerCompetence(models.TextChoices):
     AUTHORISED = "TUQ.", _("By authorisation (TUQ.)")
 
 
-class BusinessType(models.IntegerChoices):
-    """What a package does to a document (edXML BussinessDocType)."""
-
-    NEW = 0, _("New document")
-    REVOCATION = 1, _("Recall")
-    UPDATE = 2, _("Update")
-    REPLACEMENT = 3, _("Replacement")
-
-
-class StatusCode(models.TextChoices):
-    """Status packages of the interconnection axis (QCVN 102 status codes)."""
-
-    ARRIVED = "01", _("Arrived")
-    REJECTED = "02", _("Rejected")
-    ACCEPTED = "03", _("Registered")
-    ASSIGNED = "04", _("Assigned")
-    PROCESSING = "05", _("Processing")
-    FINISHED = "06", _("Finished")
-    RECALLED = "13", _("Recalled by the sender")
-    CHANGE_ACCEPTED = "15", _("Recall or update accepted")
-    CHANGE_REJECTED = "16", _("Recall or update rejected")
-
-
 # The progress of a received document, in order; a status of higher rank at the same second is the newer one.
 PROGRESS_RANK = {
     StatusCode.ARRIVED: 1,
@@ -188,7 +168,7 @@ PROGRESS_RANK = {
     StatusCode.REJECTED: 7,
 }
 # The answer to a recall or update request.
-CHANGE_RANK = {StatusCode.RECALLED: 1, StatusCode.CHANGE_ACCEPTED: 2, StatusCode.CHANGE_REJECTED: 2}
+CHANGE_RANK = {StatusCode.RECALLED: 1, StatusCode.RECALL_ACCEPTED: 2, StatusCode.RECALL_REFUSED: 2}
 
 
 def notation_default(*, document_type: str, organisation_abbreviation: str, unit_abbreviation: str = "") -> str:

@@ -430,7 +430,7 @@ def change_request_accept(
         note=note,
         details={"request": str(request.pk), "kind": request.kind},
     )
-    _emit(document, StatusCode.CHANGE_ACCEPTED, actor=actor, at=at, description=note)
+    _emit(document, StatusCode.RECALL_ACCEPTED, actor=actor, at=at, description=note)
     return document
 
 
@@ -458,7 +458,7 @@ def change_request_reject(
         note=reason,
         details={"request": str(request.pk), "kind": request.kind},
     )
-    _emit(document, StatusCode.CHANGE_REJECTED, actor=actor, at=at, description=reason)
+    _emit(document, StatusCode.RECALL_REFUSED, actor=actor, at=at, description=reason)
     return document
 
 

@@ -130,7 +130,7 @@ def status_apply(
     if message_id is not None and RecipientStatus.objects.filter(recipient=recipient, message_id=message_id).exists():
         return None
     timestamp = timestamp.replace(microsecond=0)
-    change = code in {StatusCode.RECALLED, StatusCode.CHANGE_ACCEPTED, StatusCode.CHANGE_REJECTED}
+    change = code in {StatusCode.RECALLED, StatusCode.RECALL_ACCEPTED, StatusCode.RECALL_REFUSED}
     if change:
         applied = _newer(
             at=timestamp,
@@ -191,7 +191,7 @@ def status_apply(
             document_id,
             from_code,
         )
-    if code in (StatusCode.REJECTED, StatusCode.CHANGE_REJECTED):
+    if code in (StatusCode.REJECTED, StatusCode.RECALL_REFUSED):
         from motcua.exchange.notifying import status_refusal_received
 
         status_refusal_received(recipient=recipient, code=code, description=description)
