@@ -58,8 +58,14 @@ def test_a_message_needs_a_signed_request(client, node, known, sender, receiver)
 
 def test_a_package_larger_than_the_limit_is_refused_before_it_is_read(client, node, known, settings):
     settings.EDXML_MAX_PACKAGE_BYTES = 10
-    response = client.post(f"{BASE}/messages", b"x" * 100, content_type="application/xml")
+    body = b"x" * 100
+    response = client.post(
+        f"{BASE}/messages", body, content_type="application/xml", **_signed(node, "POST", f"{BASE}/messages", body)
+    )
     assert response.status_code == 413
+    # A caller that names no node of the directory is refused before its body is read at all.
+    stranger = client.post(f"{BASE}/messages", body, content_type="application/xml", HTTP_X_MOTCUA_NODE="stranger")
+    assert stranger.status_code == 401
 
 
 def test_a_node_that_is_not_a_hub_may_not_relay_for_another(client, node, known, sender, receiver):

@@ -7,7 +7,6 @@ document the user may not see.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -332,7 +331,3 @@ def outbox_list(*, user: Any, state: str = "") -> QuerySet[OutboxMessage]:
 
 def drafting_organisations(*, user: Any) -> list[Organisation]:
     return organisations_with(user=user, roles=DRAFTER_ROLES)
-
-
-def today() -> dt.date:
-    return timezone.localdate()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -137,9 +136,3 @@ def message_failed(*, message: OutboxMessage) -> None:
     from motcua.exchange.notifying import delivery_failed
 
     delivery_failed(message=message)
-
-
-def answer_json(*, status: int, data: dict[str, Any]) -> Answer:
-    from motcua.exchange.transport.wire import JSON
-
-    return Answer(status=status, content_type=JSON, body=json.dumps(data, ensure_ascii=False).encode("utf-8"))

@@ -12,7 +12,6 @@ import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from motcua.agencies.models import Organisation
@@ -108,7 +107,3 @@ def book_for(*, organisation: Organisation, direction: str, book_id: Any = None)
     if book is None:
         raise ValidationFailed(details={"book": [str(_("Choose one of the organisation's books."))]})
     return book
-
-
-def today_local() -> dt.date:
-    return timezone.localdate()

@@ -32,7 +32,7 @@ from motcua.core.permissions import permission_require
 from motcua.dossiers.documents_mapping import agency_of
 from motcua.exchange.models import DocumentFile, IncomingDocument, OutgoingDocument, Recipient
 from motcua.exchange.routing import route_for
-from motcua.exchange.rules import DRAFTER_ROLES, SIGNER_ROLES, has_role_in, positions_in
+from motcua.exchange.rules import DRAFTER_ROLES, SIGNER_ROLES, has_role_in
 from motcua.exchange.services._base import (
     acting_position,
     actor_label,
@@ -609,7 +609,3 @@ def outgoing_approve_and_sign(
     except Exception:
         stored_files_remove(stored)
         raise
-
-
-def drafters_positions(actor: Any, organisation: Organisation) -> list[Any]:
-    return positions_in(actor, organisation.pk, DRAFTER_ROLES)

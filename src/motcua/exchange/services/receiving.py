@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from typing import Any
 
 from django.db import transaction
@@ -27,7 +28,7 @@ from motcua.agencies.models import Organisation, Unit
 from motcua.core.exceptions import InvalidState, NotFound, ValidationFailed
 from motcua.core.permissions import permission_require
 from motcua.exchange.models import ChangeRequest, DocumentBook, DocumentFile, InboundMessage, IncomingDocument
-from motcua.exchange.rules import EXCHANGE_ROLES, has_role_in
+from motcua.exchange.rules import ASSIGNER_ROLES, EXCHANGE_ROLES, has_role_in
 from motcua.exchange.services._base import audited, history_add, incoming_search_key, moment, status_require
 from motcua.exchange.services.books import book_for, number_take, registration_is_late
 from motcua.exchange.services.files import file_store, safe_name, sniffed_type, stored_files_remove
@@ -306,7 +307,7 @@ def incoming_assign(
         raise ValidationFailed(details=errors)
     if (
         document.status == Status.ASSIGNED
-        and not has_role_in(actor, document.organisation_id, {"agency_leader", "document_clerk"})
+        and not has_role_in(actor, document.organisation_id, ASSIGNER_ROLES)
         and unit is not None
         and unit.pk != document.assigned_unit_id
     ):
@@ -381,11 +382,18 @@ def incoming_finish(
     return document
 
 
-def _request_locked(document: IncomingDocument, request_id: Any) -> ChangeRequest:
+def _uuid_or_none(value: Any) -> uuid.UUID | None:
+    if value in (None, ""):
+        return None
     try:
-        request = ChangeRequest.objects.select_for_update().filter(pk=request_id, document=document).first()
-    except Exception:
-        request = None
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _request_locked(document: IncomingDocument, request_id: Any) -> ChangeRequest:
+    pk = _uuid_or_none(request_id)
+    request = ChangeRequest.objects.select_for_update().filter(pk=pk, document=document).first() if pk else None
     if request is None:
         raise NotFound()
     if request.state != ChangeRequest.State.PENDING:

@@ -162,7 +162,8 @@ def status_apply(
     except IntegrityError:  # the same message, recorded by a concurrent delivery
         return None
     fields: list[str] = []
-    if code == StatusCode.ARRIVED and recipient.delivery != Recipient.Delivery.DELIVERED:
+    if code == StatusCode.ARRIVED and not recipient.receipt:
+        # The proof of delivery is kept even when a later status arrived first (relayed along another path).
         recipient.delivery = Recipient.Delivery.DELIVERED
         recipient.delivered_at = timestamp
         recipient.receipt = package

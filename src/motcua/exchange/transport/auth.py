@@ -80,6 +80,21 @@ def _refuse(message: str, **details: str) -> NodeAuthenticationFailed:
     return NodeAuthenticationFailed(details=details)
 
 
+def request_precheck(*, headers: Mapping[str, str]) -> None:
+    """The cheap part of ``request_verify``, before a large body is read: the headers are there, the node is one
+    of the directory and the time is within the window (a stranger cannot make this node read 64 MB)."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    caller = lowered.get(HEADER_NODE.lower(), "")
+    if not caller or not Node.objects.filter(node_id=caller).exists():
+        raise _refuse("unknown node", node=caller)
+    try:
+        moment = int(lowered.get(HEADER_TIMESTAMP.lower(), ""))
+    except ValueError:
+        raise _refuse("malformed authentication headers", node=caller) from None
+    if abs(time.time() - moment) > int(settings.EXCHANGE_CLOCK_SKEW_SECONDS):
+        raise _refuse("timestamp outside the accepted window", node=caller)
+
+
 def request_verify(*, method: str, path: str, body: bytes, headers: Mapping[str, str]) -> Node:
     """The directory node that signed this request; NodeAuthenticationFailed otherwise (and for a replay)."""
     lowered = {name.lower(): value for name, value in headers.items()}

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from motcua.core.exceptions import MotcuaError
 from motcua.core.permissions import SYSTEM
 from motcua.exchange.models import Node
-from motcua.exchange.transport.auth import request_verify
+from motcua.exchange.transport.auth import request_precheck, request_verify
 from motcua.exchange.transport.wire import JSON, XML, Answer, WireMessage
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,10 @@ def messages(request: HttpRequest) -> HttpResponse:
     from motcua.exchange.packages import package_max_bytes
     from motcua.exchange.transport.inbound import inbound_receive
 
+    try:
+        request_precheck(headers=request.headers)
+    except MotcuaError as error:
+        return _error(error)
     body = _body(request, package_max_bytes())
     if body is None:
         logger.warning("exchange message refused: larger than %s bytes", package_max_bytes())
