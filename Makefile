@@ -46,7 +46,10 @@ lint: install-dev
 	$(BIN)/lint-imports
 	$(BIN)/mypy src/motcua/core $$(ls -d src/motcua/*/services.py src/motcua/*/services 2>/dev/null | grep -v /core/) \
 		src/motcua/signatures/keys src/motcua/signatures/registry.py src/motcua/signatures/verification.py \
-		src/motcua/signatures/expiry.py src/motcua/exchange/edxml
+		src/motcua/signatures/expiry.py src/motcua/exchange/edxml src/motcua/exchange/transport \
+		src/motcua/exchange/directory.py src/motcua/exchange/identity.py src/motcua/exchange/packages.py \
+		src/motcua/exchange/routing.py src/motcua/exchange/trust.py src/motcua/exchange/selectors.py \
+		src/motcua/exchange/rules.py src/motcua/exchange/notifying.py src/motcua/exchange/exports.py
 
 format: install-dev
 	$(BIN)/ruff format src tests scripts

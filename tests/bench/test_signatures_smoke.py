@@ -58,7 +58,16 @@ def test_every_figure_is_measured_for_both_keys_and_compared_with_its_raw_operat
 
 
 def test_one_part_of_the_benchmark_can_be_run_alone():
-    assert BENCHES == ("foundation", "signatures", "edxml", "notifications", "dossiers", "payments", "feedback")
+    assert BENCHES == (
+        "foundation",
+        "signatures",
+        "edxml",
+        "exchange",
+        "notifications",
+        "dossiers",
+        "payments",
+        "feedback",
+    )
     assert _arguments(["--only", "signatures"]).only == "signatures"
     arguments = _arguments(["--postgres"])
     assert arguments.postgres and arguments.only is None

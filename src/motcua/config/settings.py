@@ -346,6 +346,47 @@ PAYMENT_LINK_RATE_PER_MINUTE = env_int("MOTCUA_PAYMENT_LINK_RATE_PER_MINUTE", 20
 
 PLATFORM_NAME = env("MOTCUA_PLATFORM_NAME", "Motcua")
 
+# Document exchange (exchange app, docs/exchange.md): this deployment as a node of the federation.
+# Its id and the base URL other nodes reach it at (https in production, behind mutual TLS).
+EXCHANGE_NODE_ID = env("MOTCUA_EXCHANGE_NODE_ID", "local")
+EXCHANGE_NODE_NAME = env("MOTCUA_EXCHANGE_NODE_NAME", PLATFORM_NAME)
+EXCHANGE_NODE_URL = env("MOTCUA_EXCHANGE_NODE_URL", SITE_URL).rstrip("/")
+# The node key (PEM, mode 0600) and its certificate chain (PEM) that sign technical receipts, status packages and
+# node-to-node requests; `motcua exchange node-init` makes them. An optional passphrase encrypts the key file.
+EXCHANGE_NODE_KEY_FILE = Path(env("MOTCUA_EXCHANGE_NODE_KEY_FILE", str(DATA_DIR / "exchange" / "node-key.pem")))
+EXCHANGE_NODE_CERTIFICATE_FILE = Path(
+    env("MOTCUA_EXCHANGE_NODE_CERTIFICATE_FILE", str(DATA_DIR / "exchange" / "node-certificate.pem"))
+)
+EXCHANGE_NODE_KEY_PASSPHRASE = env("MOTCUA_EXCHANGE_NODE_KEY_PASSPHRASE", "")
+# Organisation codes whose subtrees this node serves (empty: every organisation with a code in its directory).
+EXCHANGE_SERVED_ORGANISATIONS = env_list("MOTCUA_EXCHANGE_SERVED_ORGANISATIONS")
+# Where the signed node directory is fetched, and the SHA-256 fingerprint of the certificate that must have signed
+# it (the directory authority: the national axis or the hub). Both empty: this node is its own authority.
+EXCHANGE_DIRECTORY_URL = env("MOTCUA_EXCHANGE_DIRECTORY_URL", "")
+EXCHANGE_DIRECTORY_AUTHORITY = env("MOTCUA_EXCHANGE_DIRECTORY_AUTHORITY", "").lower().replace(":", "")
+# Largest file an official uploads to a document (a package's own limits are MOTCUA_EDXML_*).
+EXCHANGE_ATTACHMENT_MAX_BYTES = env_int("MOTCUA_EXCHANGE_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+# The outbox: attempts before a message is given up (then an alert), back-off between them, request timeout.
+EXCHANGE_MAX_ATTEMPTS = env_int("MOTCUA_EXCHANGE_MAX_ATTEMPTS", 12)
+EXCHANGE_RETRY_BASE_SECONDS = env_int("MOTCUA_EXCHANGE_RETRY_BASE_SECONDS", 30)
+EXCHANGE_RETRY_MAX_SECONDS = env_int("MOTCUA_EXCHANGE_RETRY_MAX_SECONDS", 3600)
+EXCHANGE_TIMEOUT_SECONDS = env_int("MOTCUA_EXCHANGE_TIMEOUT_SECONDS", 30)
+# How long a worker holds a message it is sending; a worker that dies mid-send delays the message this long.
+EXCHANGE_LEASE_SECONDS = env_int("MOTCUA_EXCHANGE_LEASE_SECONDS", 90)
+# Signed node requests older or newer than this are refused (replays inside the window are refused by nonce).
+EXCHANGE_CLOCK_SKEW_SECONDS = env_int("MOTCUA_EXCHANGE_CLOCK_SKEW_SECONDS", 300)
+# Periodic jobs (run by `motcua scheduler`): outbox sweep, pull from the hub, directory refresh.
+EXCHANGE_DELIVER_EVERY_SECONDS = env_int("MOTCUA_EXCHANGE_DELIVER_EVERY_SECONDS", 30)
+EXCHANGE_PULL_EVERY_SECONDS = env_int("MOTCUA_EXCHANGE_PULL_EVERY_SECONDS", 30)
+EXCHANGE_DIRECTORY_REFRESH_MINUTES = env_int("MOTCUA_EXCHANGE_DIRECTORY_REFRESH_MINUTES", 60)
+# HTTPS to other nodes: the CA bundle that authenticates their servers (empty: the system's), and this node's
+# client certificate and key for mutual TLS (empty: none).
+EXCHANGE_TLS_CA_FILE = env("MOTCUA_EXCHANGE_TLS_CA_FILE", "")
+EXCHANGE_TLS_CLIENT_CERTIFICATE = env("MOTCUA_EXCHANGE_TLS_CLIENT_CERTIFICATE", "")
+EXCHANGE_TLS_CLIENT_KEY = env("MOTCUA_EXCHANGE_TLS_CLIENT_KEY", "")
+# "Due soon" in the officials' lists: incoming documents due within this many working days.
+EXCHANGE_DUE_SOON_WORKING_DAYS = env_int("MOTCUA_EXCHANGE_DUE_SOON_WORKING_DAYS", 2)
+
 # Prometheus metrics at /metrics are served only to these client addresses (the scraper), never to the public.
 METRICS_ALLOWED_ADDRESSES = env_list("MOTCUA_METRICS_ALLOWED_ADDRESSES", "127.0.0.1,::1")
 

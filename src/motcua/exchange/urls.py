@@ -1,5 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, include, path
+
+from motcua.exchange.views import urlpatterns as page_patterns
 
 app_name = "exchange"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    *page_patterns,
+    path("node/", include("motcua.exchange.transport.endpoints")),
+]

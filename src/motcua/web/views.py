@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET
 
 from motcua.agencies.models import Role
 from motcua.agencies.selectors import position_active_list
+from motcua.exchange.rules import EXCHANGE_ROLES
+from motcua.exchange.selectors import incoming_counts
 from motcua.feedback.selectors import user_is_feedback_official
 
 DOSSIER_WORK_ROLES = (Role.ONE_STOP_CLERK, Role.SPECIALIST, Role.UNIT_HEAD, Role.AGENCY_LEADER, Role.DOCUMENT_CLERK)
@@ -43,5 +45,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "may_keep_log_book": bool(roles & {Role.ONE_STOP_CLERK, Role.UNIT_HEAD, Role.AGENCY_LEADER}),
             # The feedback queue (feedback app), for the roles that receive, handle or approve feedback.
             "has_feedback_role": user_is_feedback_official(user=user),
+            # Official documents (exchange app): incoming to register, assigned, due soon; drafts; the books.
+            "exchange_counts": incoming_counts(user=user) if roles & set(EXCHANGE_ROLES) else None,
         },
     )

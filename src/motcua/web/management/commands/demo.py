@@ -19,6 +19,7 @@ from motcua.agencies.models import Role
 from motcua.agencies.selectors import organisation_get
 from motcua.agencies.services import agencies_load_demo, position_assign
 from motcua.core.permissions import SYSTEM
+from motcua.exchange.services.demo import exchange_demo_load
 from motcua.feedback.services import feedback_load_demo
 from motcua.procedures.services import procedures_load_demo
 from motcua.signatures.services import pki_init
@@ -106,6 +107,8 @@ class Command(BaseCommand):
             feedback_load_demo(actor=SYSTEM)
         # Seals and personal certificates for the demo directory (the CAs are made once, then reused).
         pki = pki_init(pin=signing_pin, actor=SYSTEM)
+        # Official documents between demo agencies (exchange app), signed and sealed with the same PIN.
+        documents = exchange_demo_load(pin=signing_pin)
         lines = ["Demo logins (officials set up two-factor authentication at first sign-in):"]
         lines += [f"  {username:<16} {description}" for username, description in rows]
         lines.append(f"  signing PIN for every demo certificate: {signing_pin}")
@@ -114,6 +117,6 @@ class Command(BaseCommand):
         logins_file.chmod(0o600)
         self.stdout.write(
             f"Development PKI in {pki.directory}: issued {pki.seals_issued} agency seals and "
-            f"{pki.personal_issued} personal certificates."
+            f"{pki.personal_issued} personal certificates; {documents} demo official documents."
         )
         self.stdout.write("\n".join(lines))
