@@ -14,6 +14,9 @@ class ExchangeConfig(AppConfig):
 
         from motcua.core.schedule import periodic_register
         from motcua.exchange import rules  # noqa: F401  (registers the permission rules)
+        from motcua.exchange.notifying import exchange_events_register
+
+        exchange_events_register()
 
         periodic_register(
             "exchange.deliver",
