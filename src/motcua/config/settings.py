@@ -414,6 +414,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # The worker narrates every task it runs at INFO; periodic sweeps would fill the log every few seconds.
+        "django_tasks": {"level": env("MOTCUA_TASK_LOG_LEVEL", "WARNING")},
         # fontTools narrates every font subset (each visible signature stamp) at INFO.
         "fontTools": {"level": "WARNING"},
         # pyHanko warns on every B-LT signature that fetching is off: Motcua gives it the revocation data itself.

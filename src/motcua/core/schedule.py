@@ -76,5 +76,5 @@ def periodic_enqueue_due(*, now: dt.datetime | None = None) -> list[str]:
             row.save(update_fields=["last_enqueued_at", "next_run_at"])
         enqueued.append(job.name)
     if enqueued:
-        logger.info("periodic jobs enqueued: %s", ", ".join(enqueued))
+        logger.debug("periodic jobs enqueued: %s", ", ".join(enqueued))
     return enqueued

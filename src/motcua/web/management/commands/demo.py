@@ -11,6 +11,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -63,6 +64,9 @@ class Command(BaseCommand):
         if options["once"] and get_user_model().objects.filter(username="quantri").exists():
             self.stdout.write("Demo data already loaded.")
             return
+        # The demo goes through the services, and some count attempts in the shared cache (a database table in the
+        # embedded run, which `motcua serve` would only create later).
+        call_command("createcachetable", verbosity=0)
         password = f"Mc-{secrets.token_urlsafe(9)}"
         signing_pin = f"{secrets.randbelow(10**6):06d}"
         with transaction.atomic():
