@@ -54,7 +54,11 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
         model = Organisation
         skip_postgeneration_save = True
 
-    code = factory.Sequence(lambda n: f"000.00.00.H{n % 90 + 10:02d}" if n < 90 else f"000.00.{n % 90 + 10:02d}.H99")
+    # H70–H99: no real province has these codes, so factory rows never collide with the demo directory
+    # (H14, H29, H41, H49...) that many tests load beside them.
+    code = factory.Sequence(
+        lambda n: f"000.00.00.H{n + 70}" if n < 30 else f"000.00.{(n - 30) // 30 % 90 + 10:02d}.H{n % 30 + 70}"
+    )
     name = factory.Sequence(lambda n: f"Ủy ban nhân dân tỉnh {n}")
     short_name = factory.Sequence(lambda n: f"UBND tỉnh {n}")
     abbreviation = "UBND"
