@@ -14,6 +14,8 @@ from motcua.agencies.services import agencies_load_demo
 from motcua.core.models import AuditEvent
 from motcua.core.permissions import SYSTEM
 from motcua.dossiers import services
+from motcua.dossiers.billing import open_requests_of
+from motcua.payments import services as payments
 from motcua.dossiers.models import Dossier, DossierEvent, DossierFile, StepRecord
 from tests.dossiers.factories import (
     MONDAY,
@@ -92,14 +94,32 @@ def upload(user, name="to-khai.pdf", content=PDF_BYTES):
     return services.dossier_file_upload(actor=user, content=io.BytesIO(content), name=name, size=len(content))
 
 
-def submit(citizen, version, *, at=MONDAY, key="", **overrides):
+@pytest.fixture(autouse=True)
+def _payments_offline(settings):
+    """No payment gateway answers in these tests (refunds and payments that reach one are tests of their own)."""
+    settings.PAYMENT_GATEWAYS = ["sandbox"]
+    settings.PAYMENT_SANDBOX_URL = "http://127.0.0.1:9"
+    settings.SITE_URL = "http://127.0.0.1:9"
+
+
+def fees_paid_at_counter(dossier, actor=SYSTEM):
+    """Pay the dossier's open bills at the counter (receipt, and the dossier records it through the handler)."""
+    for bill in open_requests_of(dossier):
+        payments.payment_record_at_counter(actor=actor, request=bill, amount=bill.amount)
+    dossier.refresh_from_db()
+    return dossier
+
+
+def submit(citizen, version, *, at=MONDAY, key="", paid=True, **overrides):
+    """Apply online; with ``paid`` the fees billed at submission are paid at the counter at once (a full-process
+    dossier is received only once they are), so the tests of processing start from a dossier ready for receipt."""
     files = overrides.pop("files", None)
     if files is None:
         files = [
             services.FileRef(component_code="to_khai", upload_id=upload(citizen).pk),
             services.FileRef(component_code="cccd", upload_id=upload(citizen, "cccd.png", PNG_BYTES).pk),
         ]
-    return services.dossier_submit_online(
+    dossier = services.dossier_submit_online(
         actor=citizen,
         procedure_version=version,
         form_data=overrides.pop("form_data", valid_form()),
@@ -108,6 +128,11 @@ def submit(citizen, version, *, at=MONDAY, key="", **overrides):
         at=at,
         **overrides,
     )
+    if paid and not dossier.idempotent_replay:
+        secret = dossier.lookup_secret
+        dossier = fees_paid_at_counter(dossier)
+        dossier.lookup_secret = secret
+    return dossier
 
 
 def received(citizen, version, clerk, *, at=MONDAY):

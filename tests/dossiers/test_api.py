@@ -64,9 +64,28 @@ def test_online_journey_over_the_api(citizen, version, clerk, specialist, unit_h
     assert conflict.status_code == 409 and conflict.json()["code"] == "idempotency_key_reused"
     assert Dossier.objects.count() == 1
 
+    # The fees were billed with the application: a full-process dossier is received once they are paid.
+    (bill,) = applicant.get(f"{BASE}/{code}").json()["payments"]
+    assert (bill["purpose"], bill["amount"], bill["status"]) == ("dossier_fees", 200000, "open")
+    assert [line["code"] for line in bill["lines"]] == ["LLTP"]
     desk = signed_in(clerk)
     queue = desk.get(BASE, {"view": "new"}).json()
     assert [item["code"] for item in queue["items"]] == [code]
+    unpaid = desk.post(f"{BASE}/{code}/actions/accept", {}, content_type="application/json")
+    assert unpaid.status_code == 409 and unpaid.json()["code"] == "dossier_fees_unpaid"
+    counter = f"{BASE}/{code}/payments/{bill['id']}/counter"
+    # Only a clerk of the dossier's organisations records cash; a wrong amount is refused; neither changes anything.
+    refused = applicant.post(counter, {"amount": 200000}, content_type="application/json")
+    assert refused.status_code == 403
+    wrong = desk.post(counter, {"amount": 100000}, content_type="application/json")
+    assert wrong.status_code == 422 and "amount" in wrong.json()["details"]
+    assert applicant.get(f"{BASE}/{code}").json()["payments"][0]["status"] == "open"
+    paid = desk.post(counter, {"amount": 200000, "paper_receipt_number": "0001234"}, content_type="application/json")
+    assert paid.status_code == 200, paid.content
+    assert paid.json()["payments"][0]["status"] == "paid" and paid.json()["payments"][0]["receipt"]
+    assert paid.json()["fees_paid"] == 200000 and paid.json()["status"] == "new"
+    again = desk.post(counter, {"amount": 200000}, content_type="application/json")
+    assert again.status_code == 409 and again.json()["code"] == "payment_request_not_open"
     accepted = desk.post(f"{BASE}/{code}/actions/accept", {}, content_type="application/json")
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     assert accepted.json()["allowed_actions"] == ["claim", "forward", "request_supplement", "announce_delay", "stop"]
@@ -107,7 +126,8 @@ def test_online_journey_over_the_api(citizen, version, clerk, specialist, unit_h
     assert detail["timeliness"]["is_on_time"] is True and len(detail["steps"]) == 4
     assert [s["code"] for s in detail["steps"]] == ["tiep_nhan", "tham_dinh", "kiem_tra", "phe_duyet"]
     history = applicant.get(f"{BASE}/{code}/history").json()
-    assert [h["to_status"] for h in history][:3] == ["new", "accepted", "processing"]
+    assert [h["action"] for h in history][:3] == ["submit", "record_fees", "accept"]
+    assert [h["to_status"] for h in history][:4] == ["new", "new", "accepted", "processing"]
     assert history[-1]["to_status"] == "returned"
     file_id = detail["files"][0]["id"]
     download = expert.get(f"{BASE}/files/{file_id}")
@@ -119,6 +139,9 @@ def test_online_journey_over_the_api(citizen, version, clerk, specialist, unit_h
     assert public["status"] == "returned" and public["portal_status"] == 10
     assert "Nguyễn" not in lookup.content.decode() and "022190000123" not in lookup.content.decode()
     assert [line["status"] for line in public["history"]][-1] == "returned"
+    assert [(item["purpose"], item["status"], item["has_receipt"]) for item in public["bills"]] == [
+        ("dossier_fees", "paid", True)
+    ]
     # The first secret stopped working when the replay issued a new one.
     stale = Client().get(f"{BASE}/public/lookup", {"code": code, "secret": data["lookup_secret"]})
     assert stale.status_code == 404
