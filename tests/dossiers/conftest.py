@@ -15,8 +15,8 @@ from motcua.core.models import AuditEvent
 from motcua.core.permissions import SYSTEM
 from motcua.dossiers import services
 from motcua.dossiers.billing import open_requests_of
-from motcua.payments import services as payments
 from motcua.dossiers.models import Dossier, DossierEvent, DossierFile, StepRecord
+from motcua.payments import services as payments
 from tests.dossiers.factories import (
     MONDAY,
     NA_CENTRE,
