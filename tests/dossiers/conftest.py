@@ -29,6 +29,7 @@ from tests.dossiers.factories import (
     version_create,
 )
 from tests.factories import UserFactory
+from tests.support.payment_sandbox import CLIENT_ID, SECRET, SandboxProcess
 
 
 @pytest.fixture
@@ -100,6 +101,29 @@ def _payments_offline(settings):
     settings.PAYMENT_GATEWAYS = ["sandbox"]
     settings.PAYMENT_SANDBOX_URL = "http://127.0.0.1:9"
     settings.SITE_URL = "http://127.0.0.1:9"
+
+
+@pytest.fixture(scope="session")
+def sandbox_process(tmp_path_factory):
+    process = SandboxProcess.start(database=tmp_path_factory.mktemp("paysandbox") / "sandbox.sqlite3")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_process, settings, _payments_offline, treasury):
+    """The payment sandbox (its own process) as the gateway; notifications are collected for the test to post."""
+    sandbox_process.control(reset=True, callback="collect")
+    settings.PAYMENT_SANDBOX_URL = sandbox_process.url
+    settings.PAYMENT_SANDBOX_CLIENT_ID = CLIENT_ID
+    settings.PAYMENT_SANDBOX_SECRET = SECRET
+    return sandbox_process
+
+
+@pytest.fixture
+def treasury(directory):
+    """Treasury accounts of the demo agencies (online payment needs the collecting agency's)."""
+    payments.payments_load_demo(actor=SYSTEM)
 
 
 def fees_paid_at_counter(dossier, actor=SYSTEM):
