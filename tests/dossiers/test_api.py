@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from motcua.dossiers.models import Dossier, DossierFile, DossierStatus
+from motcua.payments.models import PaymentRequest
 from tests.dossiers.conftest import Counts, received, state_of, submit
 from tests.dossiers.factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES, QN_CENTRE
 from tests.support.sessions import sign_in_with_second_factor
@@ -269,6 +270,8 @@ def _requests(dossier):
     yield "get", f"{BASE}/files/{dossier.files.first().pk}", None
     for action, body in ACTION_BODIES.items():
         yield "post", f"{BASE}/{dossier.code}/actions/{action}", body
+    for bill in PaymentRequest.objects.filter(subject_id=dossier.pk):
+        yield "post", f"{BASE}/{dossier.code}/payments/{bill.pk}/counter", {"amount": bill.amount}
 
 
 def _send(client, method, url, body):
@@ -360,3 +363,47 @@ def test_queue_views_put_overdue_first(citizen, version, clerk, specialist):
     assert expert.get(BASE, {"view": "awaiting_supplement"}).json()["count"] == 0
     assert expert.get(BASE, {"view": "nonsense"}).status_code == 422
     assert expert.get(BASE, {"q": early.code}).json()["items"][0]["code"] == early.code
+
+
+def test_recording_a_payment_at_the_counter_over_the_api(citizen, version, clerk, specialist):
+    """The status-6 action records the open obligation only (409 outside status 6); the per-bill endpoint any open
+    bill of the dossier; only the dossier's clerks; a wrong amount changes nothing."""
+    from motcua.dossiers import services
+
+    dossier = services.dossier_forward(actor=clerk, dossier=received(citizen, version, clerk))
+    desk = signed_in(clerk)
+    outside = desk.post(
+        f"{BASE}/{dossier.code}/actions/record_payment", {"amount": 1000}, content_type="application/json"
+    )
+    assert outside.status_code == 409 and outside.json()["code"] == "dossier_invalid_transition"
+    asked = signed_in(specialist).post(
+        f"{BASE}/{dossier.code}/actions/request_payment",
+        {"fee_codes": ["LLTP"], "note": "Cấp thêm phiếu", "expected_step": "tham_dinh"},
+        content_type="application/json",
+    )
+    assert asked.status_code == 200 and asked.json()["status"] == "financial_obligation"
+    obligation = next(item for item in asked.json()["payments"] if item["purpose"] == "dossier_obligation")
+    assert (obligation["amount"], obligation["status"], obligation["lines"][0]["code"]) == (200000, "open", "LLTP")
+    both = signed_in(specialist).post(
+        f"{BASE}/{dossier.code}/actions/request_payment",
+        {"amount": 5000, "fee_codes": ["LLTP"]},
+        content_type="application/json",
+    )
+    assert both.status_code == 409  # already waiting for the applicant: no second obligation
+
+    before, counts = state_of(dossier), Counts()
+    by_specialist = signed_in(specialist).post(
+        f"{BASE}/{dossier.code}/actions/record_payment", {"amount": 200000}, content_type="application/json"
+    )
+    assert by_specialist.status_code == 403
+    wrong = desk.post(f"{BASE}/{dossier.code}/actions/record_payment", {"amount": 1}, content_type="application/json")
+    assert wrong.status_code == 422 and "amount" in wrong.json()["details"]
+    assert state_of(dossier) == before
+    counts.assert_unchanged()
+    paid = desk.post(
+        f"{BASE}/{dossier.code}/actions/record_payment",
+        {"amount": 200000, "reference": "0000777"},
+        content_type="application/json",
+    )
+    assert paid.status_code == 200 and paid.json()["status"] == "processing"
+    assert {item["status"] for item in paid.json()["payments"]} == {"paid"}

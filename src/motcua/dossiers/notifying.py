@@ -152,8 +152,11 @@ def dossier_context(dossier: Dossier, event: DossierEvent | None = None) -> dict
         "amount": int((event.details or {}).get("amount") or (event.details or {}).get("fees_due") or 0)
         if event is not None
         else 0,
-        # Whether the desk receives this dossier only once its fees are paid (full-process online service).
-        "pay_before_receipt": dossier.channel == Channel.ONLINE
+        # Whether the desk receives this dossier only once its fees are paid (full-process online service); said
+        # in the message of the submission only (the procedure is not read for every other message).
+        "pay_before_receipt": event is not None
+        and event.action == Action.SUBMIT
+        and dossier.channel == Channel.ONLINE
         and procedure_content(dossier.procedure_version).online_level == "full",
         # The pay link of a bill just made, for an applicant without an account (never stored by dossiers).
         "pay_link": dossier.pay_link,
