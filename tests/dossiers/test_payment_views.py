@@ -270,3 +270,18 @@ def test_my_payments_is_in_the_menu_of_citizens_not_of_officials(citizen, clerk)
     link = f'href="{reverse("payments:mine")}"'
     assert link in client_for(citizen).get(reverse("dossiers:mine")).content.decode()
     assert link not in client_for(clerk).get(reverse("dossiers:queue")).content.decode()
+
+
+def test_the_dossier_page_says_when_the_last_online_payment_did_not_go_through(citizen, version, sandbox, client):
+    from tests.payments.helpers import post_callback
+
+    dossier = submit(citizen, version, paid=False)
+    bill = bill_of(dossier)
+    browser = client_for(citizen)
+    going = browser.post(reverse("dossiers:mine_pay", args=[dossier.code, bill.pk]), {"idempotency_key": "k"})
+    sandbox.pay(going["Location"], action="cancel")  # the payer cancels on the gateway's page
+    assert post_callback(client, sandbox.state()["collected"][-1]).json()["MaLoi"] == "00"
+    page = browser.get(reverse("dossiers:mine_detail", args=[dossier.code])).content.decode()
+    assert f'data-payment="{bill.code}" data-status="failed"' in page
+    assert "Your last online payment did not go through" in page and "Pay 200,000 đồng online now" in page
+    assert bill_of(dossier).status == RequestStatus.OPEN
