@@ -14,7 +14,9 @@ from motcua.agencies.services import agencies_load_demo
 from motcua.core.models import AuditEvent
 from motcua.core.permissions import SYSTEM
 from motcua.dossiers import services
+from motcua.dossiers.billing import open_requests_of
 from motcua.dossiers.models import Dossier, DossierEvent, DossierFile, StepRecord
+from motcua.payments import services as payments
 from tests.dossiers.factories import (
     MONDAY,
     NA_CENTRE,
@@ -27,6 +29,7 @@ from tests.dossiers.factories import (
     version_create,
 )
 from tests.factories import UserFactory
+from tests.support.payment_sandbox import CLIENT_ID, SECRET, SandboxProcess
 
 
 @pytest.fixture
@@ -92,14 +95,55 @@ def upload(user, name="to-khai.pdf", content=PDF_BYTES):
     return services.dossier_file_upload(actor=user, content=io.BytesIO(content), name=name, size=len(content))
 
 
-def submit(citizen, version, *, at=MONDAY, key="", **overrides):
+@pytest.fixture(autouse=True)
+def _payments_offline(settings):
+    """No payment gateway answers in these tests (refunds and payments that reach one are tests of their own)."""
+    settings.PAYMENT_GATEWAYS = ["sandbox"]
+    settings.PAYMENT_SANDBOX_URL = "http://127.0.0.1:9"
+    settings.SITE_URL = "http://127.0.0.1:9"
+
+
+@pytest.fixture(scope="session")
+def sandbox_process(tmp_path_factory):
+    process = SandboxProcess.start(database=tmp_path_factory.mktemp("paysandbox") / "sandbox.sqlite3")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_process, settings, _payments_offline, treasury):
+    """The payment sandbox (its own process) as the gateway; notifications are collected for the test to post."""
+    sandbox_process.control(reset=True, callback="collect")
+    settings.PAYMENT_SANDBOX_URL = sandbox_process.url
+    settings.PAYMENT_SANDBOX_CLIENT_ID = CLIENT_ID
+    settings.PAYMENT_SANDBOX_SECRET = SECRET
+    return sandbox_process
+
+
+@pytest.fixture
+def treasury(directory):
+    """Treasury accounts of the demo agencies (online payment needs the collecting agency's)."""
+    payments.payments_load_demo(actor=SYSTEM)
+
+
+def fees_paid_at_counter(dossier, actor=SYSTEM):
+    """Pay the dossier's open bills at the counter (receipt, and the dossier records it through the handler)."""
+    for bill in open_requests_of(dossier):
+        payments.payment_record_at_counter(actor=actor, request=bill, amount=bill.amount)
+    dossier.refresh_from_db()
+    return dossier
+
+
+def submit(citizen, version, *, at=MONDAY, key="", paid=True, **overrides):
+    """Apply online; with ``paid`` the fees billed at submission are paid at the counter at once (a full-process
+    dossier is received only once they are), so the tests of processing start from a dossier ready for receipt."""
     files = overrides.pop("files", None)
     if files is None:
         files = [
             services.FileRef(component_code="to_khai", upload_id=upload(citizen).pk),
             services.FileRef(component_code="cccd", upload_id=upload(citizen, "cccd.png", PNG_BYTES).pk),
         ]
-    return services.dossier_submit_online(
+    dossier = services.dossier_submit_online(
         actor=citizen,
         procedure_version=version,
         form_data=overrides.pop("form_data", valid_form()),
@@ -108,6 +152,11 @@ def submit(citizen, version, *, at=MONDAY, key="", **overrides):
         at=at,
         **overrides,
     )
+    if paid and not dossier.idempotent_replay:
+        secret = dossier.lookup_secret
+        dossier = fees_paid_at_counter(dossier)
+        dossier.lookup_secret = secret
+    return dossier
 
 
 def received(citizen, version, clerk, *, at=MONDAY):

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from motcua.dossiers.models import Dossier, DossierFile, DossierStatus
+from motcua.payments.models import PaymentRequest
 from tests.dossiers.conftest import Counts, received, state_of, submit
 from tests.dossiers.factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES, QN_CENTRE
 from tests.support.sessions import sign_in_with_second_factor
@@ -64,9 +65,28 @@ def test_online_journey_over_the_api(citizen, version, clerk, specialist, unit_h
     assert conflict.status_code == 409 and conflict.json()["code"] == "idempotency_key_reused"
     assert Dossier.objects.count() == 1
 
+    # The fees were billed with the application: a full-process dossier is received once they are paid.
+    (bill,) = applicant.get(f"{BASE}/{code}").json()["payments"]
+    assert (bill["purpose"], bill["amount"], bill["status"]) == ("dossier_fees", 200000, "open")
+    assert [line["code"] for line in bill["lines"]] == ["LLTP"]
     desk = signed_in(clerk)
     queue = desk.get(BASE, {"view": "new"}).json()
     assert [item["code"] for item in queue["items"]] == [code]
+    unpaid = desk.post(f"{BASE}/{code}/actions/accept", {}, content_type="application/json")
+    assert unpaid.status_code == 409 and unpaid.json()["code"] == "dossier_fees_unpaid"
+    counter = f"{BASE}/{code}/payments/{bill['id']}/counter"
+    # Only a clerk of the dossier's organisations records cash; a wrong amount is refused; neither changes anything.
+    refused = applicant.post(counter, {"amount": 200000}, content_type="application/json")
+    assert refused.status_code == 403
+    wrong = desk.post(counter, {"amount": 100000}, content_type="application/json")
+    assert wrong.status_code == 422 and "amount" in wrong.json()["details"]
+    assert applicant.get(f"{BASE}/{code}").json()["payments"][0]["status"] == "open"
+    paid = desk.post(counter, {"amount": 200000, "paper_receipt_number": "0001234"}, content_type="application/json")
+    assert paid.status_code == 200, paid.content
+    assert paid.json()["payments"][0]["status"] == "paid" and paid.json()["payments"][0]["receipt"]
+    assert paid.json()["fees_paid"] == 200000 and paid.json()["status"] == "new"
+    again = desk.post(counter, {"amount": 200000}, content_type="application/json")
+    assert again.status_code == 409 and again.json()["code"] == "payment_request_not_open"
     accepted = desk.post(f"{BASE}/{code}/actions/accept", {}, content_type="application/json")
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     assert accepted.json()["allowed_actions"] == ["claim", "forward", "request_supplement", "announce_delay", "stop"]
@@ -107,7 +127,8 @@ def test_online_journey_over_the_api(citizen, version, clerk, specialist, unit_h
     assert detail["timeliness"]["is_on_time"] is True and len(detail["steps"]) == 4
     assert [s["code"] for s in detail["steps"]] == ["tiep_nhan", "tham_dinh", "kiem_tra", "phe_duyet"]
     history = applicant.get(f"{BASE}/{code}/history").json()
-    assert [h["to_status"] for h in history][:3] == ["new", "accepted", "processing"]
+    assert [h["action"] for h in history][:3] == ["submit", "record_fees", "accept"]
+    assert [h["to_status"] for h in history][:4] == ["new", "new", "accepted", "processing"]
     assert history[-1]["to_status"] == "returned"
     file_id = detail["files"][0]["id"]
     download = expert.get(f"{BASE}/files/{file_id}")
@@ -119,6 +140,9 @@ def test_online_journey_over_the_api(citizen, version, clerk, specialist, unit_h
     assert public["status"] == "returned" and public["portal_status"] == 10
     assert "Nguyễn" not in lookup.content.decode() and "022190000123" not in lookup.content.decode()
     assert [line["status"] for line in public["history"]][-1] == "returned"
+    assert [(item["purpose"], item["status"], item["has_receipt"]) for item in public["bills"]] == [
+        ("dossier_fees", "paid", True)
+    ]
     # The first secret stopped working when the replay issued a new one.
     stale = Client().get(f"{BASE}/public/lookup", {"code": code, "secret": data["lookup_secret"]})
     assert stale.status_code == 404
@@ -246,6 +270,8 @@ def _requests(dossier):
     yield "get", f"{BASE}/files/{dossier.files.first().pk}", None
     for action, body in ACTION_BODIES.items():
         yield "post", f"{BASE}/{dossier.code}/actions/{action}", body
+    for bill in PaymentRequest.objects.filter(subject_id=dossier.pk):
+        yield "post", f"{BASE}/{dossier.code}/payments/{bill.pk}/counter", {"amount": bill.amount}
 
 
 def _send(client, method, url, body):
@@ -337,3 +363,47 @@ def test_queue_views_put_overdue_first(citizen, version, clerk, specialist):
     assert expert.get(BASE, {"view": "awaiting_supplement"}).json()["count"] == 0
     assert expert.get(BASE, {"view": "nonsense"}).status_code == 422
     assert expert.get(BASE, {"q": early.code}).json()["items"][0]["code"] == early.code
+
+
+def test_recording_a_payment_at_the_counter_over_the_api(citizen, version, clerk, specialist):
+    """The status-6 action records the open obligation only (409 outside status 6); the per-bill endpoint any open
+    bill of the dossier; only the dossier's clerks; a wrong amount changes nothing."""
+    from motcua.dossiers import services
+
+    dossier = services.dossier_forward(actor=clerk, dossier=received(citizen, version, clerk))
+    desk = signed_in(clerk)
+    outside = desk.post(
+        f"{BASE}/{dossier.code}/actions/record_payment", {"amount": 1000}, content_type="application/json"
+    )
+    assert outside.status_code == 409 and outside.json()["code"] == "dossier_invalid_transition"
+    asked = signed_in(specialist).post(
+        f"{BASE}/{dossier.code}/actions/request_payment",
+        {"fee_codes": ["LLTP"], "note": "Cấp thêm phiếu", "expected_step": "tham_dinh"},
+        content_type="application/json",
+    )
+    assert asked.status_code == 200 and asked.json()["status"] == "financial_obligation"
+    obligation = next(item for item in asked.json()["payments"] if item["purpose"] == "dossier_obligation")
+    assert (obligation["amount"], obligation["status"], obligation["lines"][0]["code"]) == (200000, "open", "LLTP")
+    both = signed_in(specialist).post(
+        f"{BASE}/{dossier.code}/actions/request_payment",
+        {"amount": 5000, "fee_codes": ["LLTP"]},
+        content_type="application/json",
+    )
+    assert both.status_code == 409  # already waiting for the applicant: no second obligation
+
+    before, counts = state_of(dossier), Counts()
+    by_specialist = signed_in(specialist).post(
+        f"{BASE}/{dossier.code}/actions/record_payment", {"amount": 200000}, content_type="application/json"
+    )
+    assert by_specialist.status_code == 403
+    wrong = desk.post(f"{BASE}/{dossier.code}/actions/record_payment", {"amount": 1}, content_type="application/json")
+    assert wrong.status_code == 422 and "amount" in wrong.json()["details"]
+    assert state_of(dossier) == before
+    counts.assert_unchanged()
+    paid = desk.post(
+        f"{BASE}/{dossier.code}/actions/record_payment",
+        {"amount": 200000, "reference": "0000777"},
+        content_type="application/json",
+    )
+    assert paid.status_code == 200 and paid.json()["status"] == "processing"
+    assert {item["status"] for item in paid.json()["payments"]} == {"paid"}

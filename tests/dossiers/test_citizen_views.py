@@ -15,7 +15,7 @@ from motcua.dossiers import services
 from motcua.dossiers.models import Dossier, DossierDraft, DossierFile, DossierStatus, DraftStep
 from motcua.dossiers.services.drafts import draft_start
 from motcua.dossiers.services.files import file_store
-from tests.dossiers.conftest import at_step, received, submit
+from tests.dossiers.conftest import at_step, fees_paid_at_counter, received, submit
 from tests.dossiers.factories import PDF_BYTES, PNG_BYTES, valid_form
 
 pytestmark = pytest.mark.django_db
@@ -138,9 +138,9 @@ def test_each_step_validates_and_saves_the_draft(browser, version):
     response = browser.post(documents_url, {"file_cccd": pdf_file("cccd.png", PNG_BYTES, "image/png")})
     assert response["Location"] == reverse("dossiers:draft_fees", args=[draft.pk])
     fees = browser.get(response["Location"]).content.decode()
-    assert "Phí cấp Phiếu lý lịch tư pháp" in fees and "You pay nothing now" in fees
+    assert "Phí cấp Phiếu lý lịch tư pháp" in fees and "You pay after you submit" in fees
 
-    response = browser.post(reverse("dossiers:draft_fees", args=[draft.pk]))
+    response = browser.post(reverse("dossiers:draft_fees", args=[draft.pk]), {"action": "continue"})
     assert response["Location"] == reverse("dossiers:draft_review", args=[draft.pk])
     review = browser.get(response["Location"]).content.decode()
     for text in ("Nguyễn Thị Hoa", "Xin việc", "to-khai.pdf", "cccd.png", "Submit the dossier"):
@@ -309,6 +309,7 @@ def test_the_receipt_is_downloadable_once_received(browser, version, clerk, no_s
     waiting = browser.get(reverse("dossiers:receipt", args=[dossier.code]))
     assert waiting.status_code == 409
 
+    fees_paid_at_counter(dossier, actor=clerk)
     services.dossier_accept(actor=clerk, dossier=dossier)
     response = browser.get(reverse("dossiers:receipt", args=[dossier.code]))
     assert response.status_code == 200

@@ -46,7 +46,9 @@ def test_online_application_to_returned_result(
         AuditEvent.objects.last().after
     )
     assert dossier.files.count() == 2
-    assert emitted == [(dossier.pk, "submit")]
+    # The fees billed with the application were paid at the desk (the conftest's submit): recorded on the dossier.
+    assert emitted == [(dossier.pk, "submit"), (dossier.pk, "record_fees")]
+    assert (dossier.fees_due, dossier.fees_paid, dossier.status) == (200000, 200000, DossierStatus.NEW)
 
     with django_capture_on_commit_callbacks(execute=True):
         dossier = services.dossier_accept(actor=clerk, dossier=dossier, at=MONDAY)
@@ -94,6 +96,7 @@ def test_online_application_to_returned_result(
     events = list(dossier.events.order_by("sequence"))
     assert [e.action for e in events] == [
         "submit",
+        "record_fees",
         "accept",
         "forward",
         "claim",
@@ -104,12 +107,19 @@ def test_online_application_to_returned_result(
         "return_result",
     ]
     assert [e.to_status for e in events][-3:] == ["finished", "finished", "returned"]
-    assert events[1].actor == clerk and events[1].actor_title == "Chuyên viên Bộ phận Tiếp nhận"
-    assert [kind for _id, kind in emitted] == ["submit", "accept", "approve", "attach_result_file", "return_result"]
+    assert events[2].actor == clerk and events[2].actor_title == "Chuyên viên Bộ phận Tiếp nhận"
+    assert [kind for _id, kind in emitted] == [
+        "submit",
+        "record_fees",
+        "accept",
+        "approve",
+        "attach_result_file",
+        "return_result",
+    ]
     timeliness = dossier_timeliness(user=citizen, dossier=dossier, now=at(20))
     assert timeliness.is_on_time is True and timeliness.reason == "finished_on_time"
     assert audit_chain_verify().intact
-    assert AuditEvent.objects.filter(object_id=str(dossier.pk), action__startswith="dossiers.").count() == 9
+    assert AuditEvent.objects.filter(object_id=str(dossier.pk), action__startswith="dossiers.").count() == 10
 
 
 def test_counter_intake_receives_at_once_with_the_appointment(directory, version, clerk):

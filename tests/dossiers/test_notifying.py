@@ -14,7 +14,7 @@ from motcua.dossiers.models import Dossier
 from motcua.dossiers.notifying import dossier_deadlines_notify
 from motcua.notifications.models import Notification, WebhookDelivery
 from motcua.notifications.services import webhook_subscription_create
-from tests.dossiers.conftest import received, submit
+from tests.dossiers.conftest import fees_paid_at_counter, received, submit
 from tests.dossiers.factories import MONDAY, QN_JUSTICE, at, official_in
 
 pytestmark = pytest.mark.django_db
@@ -30,11 +30,16 @@ def _told(user=None, **filters):
 def test_the_applicant_hears_of_each_change_in_their_language(citizen, version, clerk, specialist):
     citizen.preferred_language = "en"
     citizen.save()
-    dossier = submit(citizen, version)
+    dossier = submit(citizen, version, paid=False)
     assert _told(citizen) == [("dossiers.submitted", "email"), ("dossiers.submitted", "inbox")]
     inbox = Notification.objects.get(user=citizen, channel="inbox")
     assert inbox.subject == f"Application {dossier.code} received online" and inbox.language == "en"
     assert inbox.link.endswith(f"/dossiers/mine/{dossier.code}/")
+    # The fees billed with it are in the same message (payments does not tell the bill a second time).
+    assert "200,000 đồng are due" in inbox.body and "once they are paid" in inbox.body
+    dossier = fees_paid_at_counter(dossier, actor=clerk)
+    paid = Notification.objects.get(user=citizen, event="payments.succeeded", channel="inbox")
+    assert dossier.code in paid.subject and "200.000 đồng" in paid.body and "at the one-stop desk" in paid.body
 
     dossier = services.dossier_accept(actor=clerk, dossier=dossier, at=MONDAY)
     received_sms = Notification.objects.get(user=citizen, event="dossiers.received", channel="sms")

@@ -22,8 +22,8 @@ from motcua.dossiers import services
 from motcua.dossiers.models import Dossier, PortalOutboxRecord
 from motcua.dossiers.national_portal.outbox import portal_outbox_deliver, portal_outbox_retry, retry_delay
 from motcua.dossiers.national_portal.payloads import portal_datetime
-from tests.dossiers.conftest import submit, upload
-from tests.dossiers.factories import MONDAY, PDF_BYTES, at
+from tests.dossiers.conftest import fees_paid_at_counter, submit, upload
+from tests.dossiers.factories import MONDAY, PDF_BYTES, at, judicial_record_content, version_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -57,6 +57,12 @@ def stand_in(portal, settings):
     return portal
 
 
+@pytest.fixture
+def free_version(directory):
+    """A free procedure: the outbox's mechanics without the records of a fee payment."""
+    return version_create(judicial_record_content(code="9.000010", fees=[]))
+
+
 def control(portal, **changes):
     requests.post(f"{portal}/_control", json=changes, timeout=5).raise_for_status()
 
@@ -79,8 +85,8 @@ def later(minutes=0, hours=0):
 # ------------------------------------------------------------------------------------------------------
 
 
-def test_each_transition_writes_its_records_in_its_own_transaction(citizen, version, clerk, specialist):
-    dossier = submit(citizen, version, at=MONDAY)
+def test_each_transition_writes_its_records_in_its_own_transaction(citizen, free_version, clerk, specialist):
+    dossier = submit(citizen, free_version, at=MONDAY)
     # No on-commit callback has run in this test's transaction: the rows were written by the service itself.
     (created,) = outbox(dossier)
     assert (created.kind, created.event_sequence, created.state, created.attempts) == (
@@ -114,10 +120,10 @@ def test_each_transition_writes_its_records_in_its_own_transaction(citizen, vers
     assert [row.kind for row in outbox(dossier) if row.event_sequence == 4] == [Kind.PROGRESS_UPDATE]
 
 
-def test_the_same_history_line_is_never_queued_twice(citizen, version):
+def test_the_same_history_line_is_never_queued_twice(citizen, free_version):
     from django.db import IntegrityError
 
-    dossier = submit(citizen, version)
+    dossier = submit(citizen, free_version)
     row = outbox(dossier)[0]
     with pytest.raises(IntegrityError), transaction.atomic():
         PortalOutboxRecord.objects.create(
@@ -136,17 +142,20 @@ def test_the_same_history_line_is_never_queued_twice(citizen, version):
 
 def _whole_journey(citizen, version, clerk, specialist, unit_head, leader):
     """An online dossier re-using a document of an earlier one, with a supplement loop, to its return."""
-    earlier = submit(citizen, version, at=at(23, month=2))
+    earlier = submit(citizen, version, at=at(23, month=2), paid=False)
     reused = earlier.files.get(component_code="cccd")
     dossier = submit(
         citizen,
         version,
         at=MONDAY,
+        paid=False,
         files=[
             services.FileRef(component_code="to_khai", upload_id=upload(citizen).pk),
             services.FileRef(component_code="cccd", reuse_file_id=reused.pk),
         ],
     )
+    # The applicant pays the fees at the desk (full-process: received once paid).
+    dossier = fees_paid_at_counter(dossier, actor=clerk)
     dossier = services.dossier_accept(actor=clerk, dossier=dossier, at=at(2, 10))
     dossier = services.dossier_forward(actor=clerk, dossier=dossier, at=at(2, 11))
     services.dossier_request_supplement(
@@ -186,8 +195,8 @@ def test_a_whole_journey_reaches_the_portal_field_by_field(
     assert state["progress"] == [row.payload for row in progress]
 
     statuses = [row.payload["TrangThaiHoSo"] for row in syncs]
-    assert statuses == [1, 2, 4, 5, 4, 9, 9, 10]  # 9 twice: the result document was attached
-    first, received, last = syncs[0].payload, syncs[1].payload, syncs[-1].payload
+    assert statuses == [1, 1, 2, 4, 5, 4, 9, 9, 10]  # 1 twice: the fees were paid; 9 twice: the result attached
+    first, received, last = syncs[0].payload, syncs[2].payload, syncs[-1].payload
     assert first["NgayTiepNhan"] == portal_datetime(MONDAY) == "20260302090000"
     assert DATE.match(first["NgayHenTra"])  # provisional appointment before receipt
     assert received["NgayTiepNhan"] == "20260302100000" and received["NgayHenTra"] == "20260316170000"
@@ -196,11 +205,14 @@ def test_a_whole_journey_reaches_the_portal_field_by_field(
     assert (last["MaLinhVuc"], last["TenLinhVuc"]) == ("LLTP", "Lý lịch tư pháp")
     assert (last["ChuHoSo"], last["MaDoiTuong"], last["LoaiDoiTuong"]) == ("Nguyễn Thị Hoa", "022190000123", 1)
     assert (last["KenhThucHien"], last["DonViXuLy"], last["TaiKhoanDuocXacThucVoiVNeID"]) == (2, "000.00.01.H49", 1)
+    # The earlier dossier's bill is still open: its line is to be paid online (its channel); this one's was paid at
+    # the counter.
+    assert first["DanhSachLePhi"][0]["HinhThucThu"] == 2 and first["DuocThanhToanTrucTuyen"] == 0
     assert last["DanhSachLePhi"] == [
         {
             "TenPhiLePhi": "Phí cấp Phiếu lý lịch tư pháp",
             "MaPhiLePhi": "LLTP",
-            "HinhThucThu": 2,
+            "HinhThucThu": 1,
             "Gia": 200000,
             "LoaiPhiLePhi": 1,
         }
@@ -221,10 +233,12 @@ def test_a_whole_journey_reaches_the_portal_field_by_field(
     assert (last["DuocThanhToanTrucTuyen"], last["HoSoCoThanhPhanSoHoa"]) == (0, 0)
 
     steps = [(record["NguoiXuLy"], record["ChucDanh"], record["TrangThai"]) for record in state["progress"]]
-    assert steps[0] == (clerk.full_name, "Chuyên viên Bộ phận Tiếp nhận", 2)
+    assert steps[0] == (clerk.full_name, "Chuyên viên Bộ phận Tiếp nhận", 1)  # the clerk took the fees in cash
+    assert state["progress"][0]["NoiDungXuLy"].startswith("Ghi nhận đã nộp phí, lệ phí")
+    assert steps[1] == (clerk.full_name, "Chuyên viên Bộ phận Tiếp nhận", 2)
     assert (specialist.full_name, "Chuyên viên Phòng Hành chính tư pháp", 5) in steps
     assert steps[-1] == (clerk.full_name, "Chuyên viên Bộ phận Tiếp nhận", 10)
-    forwarded = state["progress"][1]  # the clerk finishes the receiving step
+    forwarded = state["progress"][2]  # the clerk finishes the receiving step
     assert forwarded["NoiDungXuLy"] == "Chuyển bước tiếp theo (Tiếp nhận hồ sơ)"
     assert forwarded["PhongBanXuLy"] == "Bộ phận Tiếp nhận và Trả kết quả"  # the clerk's unit
     assert (forwarded["NgayBatDau"], forwarded["ThoiDiemXuLy"]) == ("20260302100000", "20260302110000")
@@ -238,8 +252,8 @@ def test_a_whole_journey_reaches_the_portal_field_by_field(
     assert approval["NguoiXuLy"] == leader.full_name and approval["ChucDanh"] == "Phó Giám đốc Sở"
 
 
-def test_an_unavailable_portal_is_retried_with_backoff_and_the_record_delivered_once(stand_in, citizen, version):
-    dossier = submit(citizen, version)
+def test_an_unavailable_portal_is_retried_with_backoff_and_the_record_delivered_once(stand_in, citizen, free_version):
+    dossier = submit(citizen, free_version)
     (row,) = outbox(dossier)
     control(stand_in, fail_next=3)
     now = later(minutes=1)
@@ -263,9 +277,9 @@ def test_an_unavailable_portal_is_retried_with_backoff_and_the_record_delivered_
     assert portal_outbox_deliver(now=later(hours=2)).handled == 0  # sent once, never again
 
 
-def test_a_record_is_given_up_after_the_maximum_attempts(stand_in, settings, citizen, version):
+def test_a_record_is_given_up_after_the_maximum_attempts(stand_in, settings, citizen, free_version):
     settings.NATIONAL_PORTAL_MAX_ATTEMPTS = 2
-    dossier = submit(citizen, version)
+    dossier = submit(citizen, free_version)
     control(stand_in, fail_next=5)
     assert portal_outbox_deliver(now=later(minutes=1)).retried == 1
     assert portal_outbox_deliver(now=later(hours=1)).failed == 1
@@ -275,14 +289,14 @@ def test_a_record_is_given_up_after_the_maximum_attempts(stand_in, settings, cit
 
 
 def test_a_rejected_record_stops_there_and_holds_back_no_other_dossier(
-    stand_in, citizen, other_citizen, version, clerk
+    stand_in, citizen, other_citizen, free_version, clerk
 ):
-    refused = submit(citizen, version, at=MONDAY)
+    refused = submit(citizen, free_version, at=MONDAY)
     PortalOutboxRecord.objects.filter(dossier=refused).update(
         payload={**outbox(refused)[0].payload, "NgayHenTra": "16/03/2026"}
     )
     services.dossier_accept(actor=clerk, dossier=refused, at=at(2, 10))
-    fine = submit(other_citizen, version, at=at(2, 9, 30))
+    fine = submit(other_citizen, free_version, at=at(2, 9, 30))
 
     report = portal_outbox_deliver(now=later(minutes=1))
 
@@ -299,12 +313,12 @@ def test_a_rejected_record_stops_there_and_holds_back_no_other_dossier(
 
 
 def test_records_of_a_dossier_keep_their_order_while_other_dossiers_go_on(
-    stand_in, citizen, other_citizen, version, clerk
+    stand_in, citizen, other_citizen, free_version, clerk
 ):
-    slow = submit(citizen, version, at=MONDAY)
+    slow = submit(citizen, free_version, at=MONDAY)
     services.dossier_accept(actor=clerk, dossier=slow, at=at(2, 10))
     services.dossier_forward(actor=clerk, dossier=Dossier.objects.get(pk=slow.pk), at=at(2, 11))
-    other = submit(other_citizen, version, at=at(2, 12))
+    other = submit(other_citizen, free_version, at=at(2, 12))
     services.dossier_accept(actor=clerk, dossier=other, at=at(2, 13))
     control(stand_in, fail_next=1)  # the very first request (the slow dossier's first record) fails
 
@@ -324,13 +338,13 @@ def test_records_of_a_dossier_keep_their_order_while_other_dossiers_go_on(
     assert sent_times == sorted(sent_times)
 
 
-def test_retry_now_is_for_platform_administrators(stand_in, citizen, version, client, platform_admin):
+def test_retry_now_is_for_platform_administrators(stand_in, citizen, free_version, client, platform_admin):
     from tests.support.sessions import sign_in_with_second_factor
 
     platform_admin.is_staff = platform_admin.is_superuser = True
     platform_admin.save()
     admin_client = sign_in_with_second_factor(client, platform_admin)
-    dossier = submit(citizen, version)
+    dossier = submit(citizen, free_version)
     PortalOutboxRecord.objects.filter(dossier=dossier).update(state="failed", attempts=12, last_error="HTTP 503")
     (row,) = outbox(dossier)
     with pytest.raises(PermissionDenied):
@@ -350,10 +364,10 @@ def test_retry_now_is_for_platform_administrators(stand_in, citizen, version, cl
     assert portal_outbox_deliver(now=later(minutes=1)).sent == 1
 
 
-def test_the_command_delivers_with_the_recording_client(citizen, version, capsys):
+def test_the_command_delivers_with_the_recording_client(citizen, free_version, capsys):
     from motcua.dossiers.national_portal.clients import RECORDED
 
-    dossier = submit(citizen, version)
+    dossier = submit(citizen, free_version)
     call_command("portal", "deliver")
     assert "sent 1" in capsys.readouterr().out
     assert RECORDED.dossiers[-1].MaHoSo == dossier.code
@@ -367,16 +381,16 @@ def test_backoff_is_capped():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_delivers_after_the_change_commits(stand_in, settings, citizen, version):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+def test_the_worker_delivers_after_the_change_commits(stand_in, settings, citizen, free_version):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "notifications"]}}
     from django_tasks_db.models import DBTaskResult
 
-    dossier = submit(citizen, version)  # commits: the delivery task is enqueued once, on commit
-    (queued,) = DBTaskResult.objects.all()
+    dossier = submit(citizen, free_version)  # commits: the delivery task is enqueued once, on commit
+    (queued,) = DBTaskResult.objects.filter(queue_name="default")
     assert queued.status == "READY" and queued.task_path.endswith("portal_outbox_deliver_task")
     assert outbox(dossier)[0].state == "pending"
 
-    call_command("worker", max_tasks=1, interval=0.1)
+    call_command("worker", max_tasks=1, interval=0.1, queue_name="default")
 
     assert DBTaskResult.objects.get(pk=queued.pk).status == "SUCCESSFUL"
     assert outbox(dossier)[0].state == "sent"

@@ -11,6 +11,8 @@ from motcua.core.permissions import SYSTEM
 from motcua.dossiers import selectors, services
 from motcua.dossiers.models import DelayNotice, Dossier, DossierFile, DossierStatus, StepRecord, SupplementRequest
 from motcua.dossiers.selectors import dossier_timeliness
+from motcua.payments import services as payments
+from motcua.payments.models import PaymentRequest
 from tests.dossiers.conftest import Counts, at_step, received, state_of, submit, upload
 from tests.dossiers.factories import LOCAL, MONDAY, PNG_BYTES, at, judicial_record_content, valid_form, version_create
 
@@ -194,15 +196,19 @@ def test_return_to_an_earlier_step_and_opinions(processing, specialist, unit_hea
 def test_financial_obligation_pauses_and_payment_resumes(processing, citizen, specialist, clerk):
     with pytest.raises(ValidationFailed):
         services.dossier_request_payment(actor=specialist, dossier=processing, amount=0, at=at(3, 9))
+    paid_before = Dossier.objects.get(pk=processing.pk).fees_paid
     dossier = services.dossier_request_payment(actor=specialist, dossier=processing, amount=200000, at=at(3, 9))
     assert dossier.status == DossierStatus.FINANCIAL_OBLIGATION and dossier.portal_status == 6
-    with pytest.raises(ValidationFailed):
-        services.dossier_record_payment(actor=SYSTEM, dossier=dossier, amount=100000, at=at(4, 9))
-    dossier = services.dossier_record_payment(
-        actor=SYSTEM, dossier=dossier, amount=200000, reference="PAYGOV-001", at=at(4, 9)
-    )
-    assert dossier.status == DossierStatus.PROCESSING and dossier.fees_paid == 200000
-    assert dossier.due_at == at(17, 17)  # one working day of waiting added
+    bill = PaymentRequest.objects.get(subject_id=dossier.pk, purpose="dossier_obligation")
+    assert (bill.amount, bill.status) == (200000, "open")
+    # The transition is the settlement's: never without the bill being paid.
+    with pytest.raises(InvalidState) as error:
+        services.dossier_record_payment(actor=SYSTEM, dossier=dossier, payment_request=bill, at=at(4, 9))
+    assert error.value.code == "dossier_payment_not_settled"
+    payments.payment_record_at_counter(actor=SYSTEM, request=bill, amount=200000)
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert dossier.status == DossierStatus.PROCESSING and dossier.fees_paid == paid_before + 200000
+    assert dossier.payment_reference == bill.code
 
 
 def test_stop_processing_needs_a_reason(processing, leader, citizen):

@@ -15,6 +15,7 @@ from motcua.core.permissions import SYSTEM
 from motcua.dossiers import services
 from motcua.dossiers.models import PORTAL_STATUS_CODES, Dossier, DossierEvent, DossierStatus
 from motcua.dossiers.workflow import ACTION_ACTORS, TRANSITIONS, Action
+from motcua.payments.models import PaymentRequest
 from tests.dossiers.conftest import Counts, received, state_of, submit
 from tests.dossiers.factories import MONDAY, PDF_BYTES, QN_CONSTRUCTION, at
 
@@ -35,7 +36,8 @@ def _call(action, dossier):
         Action.REQUEST_SUPPLEMENT: lambda: services.dossier_request_supplement(**common, items=["x"], reason="x"),
         Action.SUPPLY: lambda: services.dossier_supply(**common, note="x"),
         Action.REQUEST_PAYMENT: lambda: services.dossier_request_payment(**common, amount=1),
-        Action.RECORD_PAYMENT: lambda: services.dossier_record_payment(**common, amount=1),
+        Action.RECORD_PAYMENT: lambda: services.dossier_record_payment(**common, payment_request=PaymentRequest()),
+        Action.RECORD_FEES: lambda: services.dossier_record_fees(**common, payment_request=PaymentRequest()),
         Action.REQUEST_OPINION: lambda: services.dossier_request_opinion(
             **common, organisation=Organisation.objects.get(code=QN_CONSTRUCTION), question="x"
         ),

@@ -10,9 +10,11 @@ from pypdf import PdfReader
 from motcua.agencies.services import agencies_load_demo
 from motcua.core.permissions import SYSTEM
 from motcua.dossiers import services
+from motcua.dossiers.billing import open_requests_of
 from motcua.dossiers.documents import render_receipt
 from motcua.dossiers.documents.samples import sample_receipt
 from motcua.dossiers.models import Dossier, DossierStatus
+from motcua.payments import services as payments
 from motcua.procedures.services import procedures_load_demo
 from tests.factories import UserFactory
 
@@ -86,7 +88,9 @@ def test_citizen_applies_online_downloads_the_receipt_and_tracks_the_dossier(pag
     assert len(secret) == 10
     assert dossier.status == DossierStatus.NEW and dossier.files.count() == 2
 
-    # The one-stop desk receives it (server side), then the citizen downloads the receipt.
+    # The fees are paid at the desk, which receives it (server side); then the citizen downloads the receipt.
+    (bill,) = open_requests_of(dossier)
+    payments.payment_record_at_counter(actor=SYSTEM, request=bill, amount=bill.amount)
     services.dossier_accept(actor=SYSTEM, dossier=dossier)
     page.goto(f"{live_server.url}/dossiers/mine/")
     page.locator(f"main a[href$='/mine/{dossier.code}/']").click()
@@ -103,7 +107,7 @@ def test_citizen_applies_online_downloads_the_receipt_and_tracks_the_dossier(pag
     assert page.input_value("input[name=code]") == dossier.code
     page.fill("input[name=secret]", secret)
     page.locator("main form button[type=submit]").click()
-    expect(page.locator("ol.history li")).to_have_count(2)
+    expect(page.locator("ol.history li")).to_have_count(3)  # submitted, fees paid, received
     history = page.locator("ol.history").inner_text()
     assert dossier.code in page.locator("h1").inner_text()
     assert "Nguyễn Thị Hoa" not in page.locator("main").inner_text()

@@ -26,7 +26,9 @@ from motcua.agencies.selectors import organisation_get
 from motcua.agencies.services import agencies_load_demo, position_assign
 from motcua.core.permissions import SYSTEM
 from motcua.dossiers import services
+from motcua.dossiers.billing import open_requests_of
 from motcua.dossiers.models import DossierFile, DossierStatus, ResultMethod
+from motcua.payments import services as payments
 from motcua.signatures.models import Certificate, IssuedDocument, SigningKey
 from motcua.signatures.reports import Status
 from motcua.signatures.services import DevPki, certificate_issue, pki_create, pki_register
@@ -203,6 +205,8 @@ def test_leader_signs_clerk_seals_desk_returns_online_and_the_applicant_verifies
     dossier = services.dossier_submit_online(
         actor=citizen, procedure_version=version, form_data=valid_form(), files=uploads
     )
+    (bill,) = open_requests_of(dossier)  # the fees, paid at the desk: a full-process dossier is received once paid
+    payments.payment_record_at_counter(actor=clerk, request=bill, amount=bill.amount)
     dossier = services.dossier_accept(actor=clerk, dossier=dossier)
     for actor in (clerk, specialist, head):
         dossier = services.dossier_forward(actor=actor, dossier=dossier)

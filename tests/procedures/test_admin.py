@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import yaml
 from django.urls import reverse
@@ -63,6 +65,17 @@ def test_admin_adds_a_draft_through_the_service_then_publishes_it(admin_client):
     assert "version 1 published" in response.content.decode()
     procedure.refresh_from_db()
     assert procedure.current_version.number == 1
+    assert procedure.current_version.content["fees_refunded_on_refusal"] is False
+
+
+def test_admin_sets_whether_the_fees_are_refunded_on_refusal(admin_client):
+    response = admin_client.post(reverse("admin:procedures_procedure_add"), _form_data(fees_refunded_on_refusal="on"))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    procedure = Procedure.objects.get(code=DEFINITION["code"])
+    assert procedure.draft["fees_refunded_on_refusal"] is True
+    page = admin_client.get(reverse("admin:procedures_procedure_change", args=[procedure.pk])).content.decode()
+    (box,) = re.findall(r'<input[^>]*name="fees_refunded_on_refusal"[^>]*>', page)
+    assert "checked" in box
 
 
 def test_admin_shows_refusals_as_form_errors_and_writes_nothing(admin_client):

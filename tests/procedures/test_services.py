@@ -184,3 +184,21 @@ def test_publish_locks_the_procedure_row(draft):
     if connection.vendor == "postgresql":
         assert any("FOR UPDATE" in query["sql"] for query in queries)
     assert Procedure.objects.get(pk=draft.pk).current_version.number == 1
+
+
+def test_a_version_stored_before_an_optional_field_existed_is_still_the_unchanged_draft(draft):
+    """Fields added to the contract later (fees_refunded_on_refusal) have defaults: a version stored without them
+    is the same definition, so publishing the unchanged draft again makes no version 2."""
+    version = procedure_publish(actor=SYSTEM, procedure=draft)
+    older = {key: value for key, value in version.content.items() if key != "fees_refunded_on_refusal"}
+    ProcedureVersion.objects.filter(pk=version.pk).update(content=older)
+    before = counts()
+    assert procedure_publish(actor=SYSTEM, procedure=Procedure.objects.get(pk=draft.pk)).pk == version.pk
+    assert counts() == before
+
+
+def test_fees_refunded_on_refusal_is_part_of_the_definition(draft):
+    assert procedure_publish(actor=SYSTEM, procedure=draft).content["fees_refunded_on_refusal"] is False
+    procedure_update_draft(actor=SYSTEM, procedure=draft, definition=definition(fees_refunded_on_refusal=True))
+    second = procedure_publish(actor=SYSTEM, procedure=draft)
+    assert second.number == 2 and second.content["fees_refunded_on_refusal"] is True

@@ -34,6 +34,13 @@ def test_demo_loads_agencies_and_accounts_once(settings, tmp_path):
     citizen = User.objects.get(username="congdan")
     assert citizen.personal_id == "022090000123" and "Quảng Ninh" in citizen.address  # pre-fills forms
     assert User.objects.get(username="doanhnghiep").kind == User.Kind.BUSINESS
+    # Treasury accounts, so that fees can be paid online; and a full-process procedure with a fee to pay.
+    from motcua.payments.models import CollectionAccount
+    from motcua.procedures.selectors import procedure_version_get
+
+    assert CollectionAccount.objects.filter(organisation__code="000.00.01.H49", is_active=True).exists()
+    content = procedure_version_get(procedure_code="2.000488").content
+    assert content["online_level"] == "full" and content["fees"][0]["amount"] == 200000
     assert audit_chain_verify().intact
 
     call_command("demo", "--once")

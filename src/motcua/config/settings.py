@@ -282,6 +282,9 @@ NATIONAL_PORTAL_CLIENT = env("MOTCUA_NATIONAL_PORTAL_CLIENT", "recording")
 NATIONAL_PORTAL_URL = env("MOTCUA_NATIONAL_PORTAL_URL", "")
 NATIONAL_PORTAL_TOKEN = env("MOTCUA_NATIONAL_PORTAL_TOKEN", "")
 NATIONAL_PORTAL_TIMEOUT_SECONDS = env_int("MOTCUA_NATIONAL_PORTAL_TIMEOUT_SECONDS", 10)
+# Payment gateways that are the national payment platform: a dossier paid through one is DuocThanhToanTrucTuyen 1,
+# through any other gateway 2 (a local gateway). The "sandbox" gateway speaks the national platform's protocol.
+NATIONAL_PORTAL_PAYMENT_GATEWAYS = env_list("MOTCUA_NATIONAL_PORTAL_PAYMENT_GATEWAYS", "sandbox")
 # The outbox (dossiers.national_portal.outbox): attempts before giving a record up, back-off between them.
 NATIONAL_PORTAL_MAX_ATTEMPTS = env_int("MOTCUA_NATIONAL_PORTAL_MAX_ATTEMPTS", 12)
 NATIONAL_PORTAL_RETRY_BASE_SECONDS = env_int("MOTCUA_NATIONAL_PORTAL_RETRY_BASE_SECONDS", 30)

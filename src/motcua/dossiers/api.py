@@ -25,10 +25,12 @@ from motcua.core.calendar import calendar_get
 from motcua.core.context import current_context
 from motcua.core.exceptions import ValidationFailed
 from motcua.dossiers import selectors, services
+from motcua.dossiers.billing import OBLIGATION_PURPOSE
 from motcua.dossiers.catalogue import procedure_version_for_application
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.schemas import (
     ApproveIn,
+    CounterPaymentIn,
     DelayIn,
     DossierCounterIn,
     DossierCreatedOut,
@@ -165,6 +167,8 @@ def dossiers_submit(request: HttpRequest, payload: DossierSubmitIn) -> Any:
         receiving_organisation=_organisation(payload.receiving_organisation, "receiving_organisation"),
         summary=payload.summary,
         idempotency_key=request.headers.get("Idempotency-Key", ""),
+        copies=payload.copies,
+        applicant_category=payload.applicant_category,
     )
     return Status(200 if dossier.idempotent_replay else 201, dossier)
 
@@ -324,16 +328,45 @@ def action_request_payment(request: HttpRequest, code: str, payload: PaymentRequ
         actor=_user(request),
         dossier=_dossier(request, code),
         amount=payload.amount,
+        fee_codes=payload.fee_codes,
+        copies=payload.copies,
         note=payload.note,
         expected_step=_step(payload),
     )
     return _detail(request, dossier)
 
 
-@router.post("/{code}/actions/record_payment", response=DossierDetailOut, summary="Record the payment")
+@router.post(
+    "/{code}/actions/record_payment",
+    response=DossierDetailOut,
+    summary="Record the financial obligation paid at the counter (its receipt is issued)",
+)
 def action_record_payment(request: HttpRequest, code: str, payload: PaymentIn) -> Any:
-    dossier = services.dossier_record_payment(
-        actor=_user(request), dossier=_dossier(request, code), amount=payload.amount, reference=payload.reference
+    dossier = _dossier(request, code)
+    services.dossier_payment_record_at_counter(
+        actor=_user(request),
+        dossier=dossier,
+        amount=payload.amount,
+        paper_receipt_number=payload.reference,
+        purpose=OBLIGATION_PURPOSE,
+    )
+    return _detail(request, dossier)
+
+
+@router.post(
+    "/{code}/payments/{request_id}/counter",
+    response=DossierDetailOut,
+    summary="Record a bill of the dossier paid at the counter (e.g. the fees billed at application)",
+)
+def payments_counter(request: HttpRequest, code: str, request_id: uuid.UUID, payload: CounterPaymentIn) -> Any:
+    dossier = _dossier(request, code)
+    services.dossier_payment_record_at_counter(
+        actor=_user(request),
+        dossier=dossier,
+        amount=payload.amount,
+        paper_receipt_number=payload.paper_receipt_number,
+        note=payload.note,
+        payment_request_id=request_id,
     )
     return _detail(request, dossier)
 

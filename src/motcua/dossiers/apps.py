@@ -17,6 +17,15 @@ class DossiersConfig(AppConfig):
         from motcua.dossiers.services.result_documents import result_document_on_approve
 
         dossier_events_register()
+        # The dossier's bills: settled into the dossier (inside the settlement), and told to its applicant.
+        from motcua.dossiers.billing import PURPOSES
+        from motcua.dossiers.notifying import dossier_payment_notices_register
+        from motcua.dossiers.services.payments import dossier_payment_settled
+        from motcua.payments.handlers import payment_settlement_handler_register
+
+        for purpose in PURPOSES:
+            payment_settlement_handler_register(purpose, dossier_payment_settled)
+        dossier_payment_notices_register()
         # The result document is produced from the procedure's template once an approval commits.
         dossier_event_subscribe(result_document_on_approve)
         # The outbox is also delivered right after each change commits; the sweep catches what a lost task missed.

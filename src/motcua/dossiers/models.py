@@ -176,8 +176,14 @@ class Dossier(BaseModel):
     deadline_extended_seconds = models.FloatField(_("working seconds of announced delays"), default=0)
     supplement_count = models.PositiveSmallIntegerField(_("supplement requests"), default=0)
     is_on_time = models.BooleanField(_("finished on time"), null=True, blank=True)
+    # Fees and charges asked of the applicant so far (at application and at status 6) and paid so far, in đồng; the
+    # bills themselves are payment requests of the payments app (purposes "dossier_fees", "dossier_obligation").
     fees_due = models.PositiveBigIntegerField(_("amount requested (đồng)"), default=0)
     fees_paid = models.PositiveBigIntegerField(_("amount paid (đồng)"), default=0)
+    # What the applicant declared for the fee quote: copies (per-copy lines) and the exemption group they say they
+    # belong to (the clerk checks the proof).
+    fee_copies = models.PositiveSmallIntegerField(_("copies"), default=1)
+    fee_exemption_category = models.CharField(_("exemption claimed"), max_length=200, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     payment_reference = models.CharField(_("payment reference"), max_length=100, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
@@ -193,6 +199,8 @@ class Dossier(BaseModel):
     # was an idempotent replay of an earlier one.
     lookup_secret: str | None = None
     idempotent_replay: bool = False
+    # Not stored either: the pay link of a bill just made, told once to an applicant without an account.
+    pay_link: str = ""
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -228,6 +236,7 @@ class Dossier(BaseModel):
                 condition=~Q(status="returned") | Q(returned_at__isnull=False), name="dossier_returned_has_time"
             ),
             models.CheckConstraint(condition=Q(deadline_allotted_seconds__gte=0), name="dossier_deadline_positive"),
+            models.CheckConstraint(condition=Q(fee_copies__gte=1), name="dossier_fee_copies_positive"),
         ]
         indexes = [
             models.Index(fields=["processing_organisation", "status", "due_at"], name="dossier_processing_queue"),
@@ -592,6 +601,9 @@ class DossierDraft(BaseModel):
     )
     form_data = models.JSONField(_("application form"), default=dict, blank=True)
     documents = models.JSONField(_("chosen documents"), default=dict, blank=True)
+    # The fees step: copies asked for (per-copy fee lines) and the exemption group the applicant says they are in.
+    fee_copies = models.PositiveSmallIntegerField(_("copies"), default=1)
+    fee_exemption_category = models.CharField(_("exemption claimed"), max_length=200, blank=True)
     dossier = models.OneToOneField(
         Dossier,
         verbose_name=_("submitted dossier"),
@@ -608,6 +620,7 @@ class DossierDraft(BaseModel):
         verbose_name_plural = _("application drafts")
         constraints = [
             models.CheckConstraint(condition=Q(current_step__in=DraftStep.values), name="dossier_draft_step_valid"),
+            models.CheckConstraint(condition=Q(fee_copies__gte=1), name="dossier_draft_fee_copies_positive"),
             models.CheckConstraint(
                 condition=Q(dossier__isnull=True) | Q(submitted_at__isnull=False),
                 name="dossier_draft_submitted_has_time",

@@ -7,6 +7,8 @@ dossiers whose appointment is near or past, once per appointment.
 
 - The applicant (their account, or the contact details of the dossier) hears of every change of status and of
   what is asked of them: receipt, supplement and payment requests, delays (Form 04), refusals, the result.
+  The money itself (a payment received with its receipt, failed, expired, refunded) is told by payments, to the
+  same person (``dossier_payment_notices_register``): one message for one event.
 - Officials hear of what lands in their hands: a dossier arriving at their step, the applicant's supplement
   or payment for a dossier at their step, a request for their organisation's opinion, and deadlines.
 - Agency systems subscribed by webhook receive every action (``dossiers.action.<action>``) of the dossiers
@@ -25,7 +27,8 @@ from django.utils.translation import gettext_lazy as _
 from motcua.agencies.models import Role
 from motcua.agencies.selectors import organisation_find, position_active_all
 from motcua.core.calendar import WorkingCalendar
-from motcua.dossiers.models import RUNNING_STATUSES, Dossier, DossierEvent, DossierStatus
+from motcua.dossiers.catalogue import procedure_content
+from motcua.dossiers.models import RUNNING_STATUSES, Channel, Dossier, DossierEvent, DossierStatus
 from motcua.dossiers.workflow import Action
 from motcua.notifications.events import OFFICIALS, PUBLIC, notification_event_register, webhook_event_register
 from motcua.notifications.services import Recipient, notify, webhook_emit
@@ -41,7 +44,9 @@ APPLICANT_EVENTS: dict[str, tuple[str, tuple[str, ...], Any]] = {
     Action.REQUEST_SUPPLEMENT: ("supplement_requested", EMAIL_SMS_INBOX, _("Supplement requested")),
     Action.SUPPLY: ("supplied", EMAIL_INBOX, _("Supplement handed in")),
     Action.REQUEST_PAYMENT: ("payment_requested", EMAIL_SMS_INBOX, _("Payment requested")),
-    Action.RECORD_PAYMENT: ("payment_recorded", EMAIL_INBOX, _("Payment recorded")),
+    # A payment received (RECORD_PAYMENT, RECORD_FEES) is told by payments ("payments.succeeded", with the
+    # receipt): one message for one event. Dossiers tells what the dossier asks for (fees at submission, the
+    # obligation of status 6); payments tells what happens to the money (received, failed, expired, refunded).
     Action.ANNOUNCE_DELAY: ("delayed", EMAIL_SMS_INBOX, _("Result delayed, with apologies")),
     Action.REFUSE: ("refused", EMAIL_SMS_INBOX, _("Request refused")),
     Action.STOP: ("stopped", EMAIL_SMS_INBOX, _("Processing stopped")),
@@ -143,12 +148,57 @@ def dossier_context(dossier: Dossier, event: DossierEvent | None = None) -> dict
         "due_at": _when(dossier.due_at),
         "fees_due": dossier.fees_due,
         "fees_paid": dossier.fees_paid,
+        # The amount of the bill this change made (fees at submission, obligation of status 6), if any.
+        "amount": int((event.details or {}).get("amount") or (event.details or {}).get("fees_due") or 0)
+        if event is not None
+        else 0,
+        # Whether the desk receives this dossier only once its fees are paid (full-process online service); said
+        # in the message of the submission only (the procedure is not read for every other message).
+        "pay_before_receipt": event is not None
+        and event.action == Action.SUBMIT
+        and dossier.channel == Channel.ONLINE
+        and procedure_content(dossier.procedure_version).online_level == "full",
+        # The pay link of a bill just made, for an applicant without an account (never stored by dossiers).
+        "pay_link": dossier.pay_link,
         "result_method": dossier.result_method,
         "note": event.note if event is not None else "",
         "details": event.details if event is not None else {},
         "step_name": event.step_name if event is not None else "",
         "at": _when(event.at if event is not None else None),
     }
+
+
+def _dossier_of(request: Any) -> Dossier | None:
+    return (
+        Dossier.objects.select_related("applicant", "procedure", "receiving_organisation", "processing_organisation")
+        .filter(pk=request.subject_id)
+        .first()
+    )
+
+
+def _payer_recipients(request: Any) -> list[Recipient]:
+    """The payer of a dossier's bill is its applicant: their account, or the contact details of the dossier."""
+    dossier = _dossier_of(request)
+    recipient = applicant_recipient(dossier) if dossier is not None else None
+    return [recipient] if recipient is not None else []
+
+
+def _payer_link(request: Any) -> str:
+    """Where the applicant follows the payment: the dossier's page, or the tracking page without an account."""
+    dossier = _dossier_of(request)
+    return _applicant_link(dossier) if dossier is not None else ""
+
+
+def dossier_payment_notices_register() -> None:
+    """Tell payments who pays a dossier's bills and where they follow them; the bill itself is told by dossiers
+    (with the dossier's own message), so payments does not send its "payment requested" for them."""
+    from motcua.dossiers.billing import PURPOSES
+    from motcua.payments.notifying import PAYMENT_REQUESTED, payment_notices_register
+
+    for purpose in PURPOSES:
+        payment_notices_register(
+            purpose, recipients=_payer_recipients, link=_payer_link, told_by_purpose={PAYMENT_REQUESTED}
+        )
 
 
 def _applicant_link(dossier: Dossier) -> str:
@@ -214,7 +264,7 @@ def _officials_told(*, dossier: Dossier, event: DossierEvent) -> tuple[str, list
     if event.action in (Action.FORWARD, Action.RETURN_TO_STEP, Action.ACCEPT, Action.RECEIVE_AT_COUNTER):
         told = step_officials(dossier)
         name = "step_arrived"
-    elif event.action in (Action.SUPPLY, Action.RECORD_PAYMENT):
+    elif event.action in (Action.SUPPLY, Action.RECORD_PAYMENT, Action.RECORD_FEES):
         told = step_officials(dossier)
         name = "applicant_answered"
     elif event.action == Action.REQUEST_OPINION:

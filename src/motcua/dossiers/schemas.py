@@ -27,6 +27,10 @@ class DossierSubmitIn(Schema):
     form_data: dict[str, Any] = Field(default_factory=dict)
     files: list[FileRefIn] = Field(default_factory=list)
     summary: str = ""
+    copies: int = Field(1, description="Copies asked for: lines of the procedure's fees priced per copy × copies")
+    applicant_category: str = Field(
+        "", description="The exemption group the applicant says they are in (one of the fee lines' exempt_categories)"
+    )
 
 
 class ApplicantIn(Schema):
@@ -98,13 +102,23 @@ class SupplyIn(Schema):
 
 
 class PaymentRequestIn(StepIn):
-    amount: int = Field(description="Amount in đồng")
-    note: str = ""
+    amount: int | None = Field(None, description="Amount in đồng (one line named by the note)")
+    fee_codes: list[str] = Field(
+        default_factory=list, description="Or codes of the procedure's fee lines to bill (not with amount)"
+    )
+    copies: int = Field(1, description="Copies, for fee lines priced per copy")
+    note: str = Field("", description="What is to be paid (printed on the bill)")
 
 
 class PaymentIn(Schema):
-    amount: int
-    reference: str = ""
+    amount: int = Field(description="Amount received at the counter in đồng: must be the amount requested")
+    reference: str = Field("", description="Number of the paper receipt, if one was given")
+
+
+class CounterPaymentIn(Schema):
+    amount: int = Field(description="Amount received at the counter in đồng: must be the amount requested")
+    paper_receipt_number: str = ""
+    note: str = ""
 
 
 class RatingIn(Schema):
@@ -309,6 +323,78 @@ class OpinionOut(Schema):
         return obj.organisation.code or ""
 
 
+class BillLineOut(Schema):
+    code: str
+    name: str
+    kind: str
+    unit_amount: int
+    quantity: int
+    exempt: bool
+    amount: int
+
+
+class BillOut(Schema):
+    """A bill of the dossier (payments app): pay it with POST /payments/requests/{id}/transactions."""
+
+    id: uuid.UUID
+    code: str
+    purpose: str = Field(description="dossier_fees (at application) or dossier_obligation (status 6)")
+    amount: int
+    status: str = Field(description="open, paid, refunded, cancelled")
+    paid_at: dt.datetime | None
+    paid_via: str
+    refundable: bool
+    receipt: str = Field("", description="Series and number of the receipt, once paid")
+    lines: list[BillLineOut]
+
+    @staticmethod
+    def resolve_id(obj: Any) -> Any:
+        return obj.request.pk
+
+    @staticmethod
+    def resolve_code(obj: Any) -> str:
+        return str(obj.request.code)
+
+    @staticmethod
+    def resolve_purpose(obj: Any) -> str:
+        return str(obj.request.purpose)
+
+    @staticmethod
+    def resolve_amount(obj: Any) -> int:
+        return int(obj.request.amount)
+
+    @staticmethod
+    def resolve_status(obj: Any) -> str:
+        return str(obj.request.status)
+
+    @staticmethod
+    def resolve_paid_at(obj: Any) -> Any:
+        return obj.request.paid_at
+
+    @staticmethod
+    def resolve_paid_via(obj: Any) -> str:
+        return str(obj.request.paid_via)
+
+    @staticmethod
+    def resolve_refundable(obj: Any) -> bool:
+        return bool(obj.request.refundable)
+
+    @staticmethod
+    def resolve_receipt(obj: Any) -> str:
+        return f"{obj.receipt.series} {obj.receipt.number_text}" if obj.receipt is not None else ""
+
+
+class PublicBillOut(Schema):
+    id: uuid.UUID
+    code: str
+    purpose: str
+    amount: int
+    status: str
+    status_label: str
+    paid_at: dt.datetime | None
+    has_receipt: bool
+
+
 class TimelinessOut(Schema):
     is_counted: bool
     is_on_time: bool | None
@@ -337,6 +423,9 @@ class DossierDetailOut(DossierListOut):
     supplement_count: int
     fees_due: int
     fees_paid: int
+    fee_copies: int
+    fee_exemption_category: str
+    payments: list[BillOut] = Field(description="The dossier's bills: fees at application, financial obligations")
     result: dict[str, Any]
     result_method: str
     files: list[FileOut]
@@ -369,6 +458,12 @@ class DossierDetailOut(DossierListOut):
         return obj.opinion_requests.select_related("organisation").order_by("requested_at")
 
     @staticmethod
+    def resolve_payments(obj: Dossier) -> Any:
+        from motcua.dossiers.billing import bills_of
+
+        return bills_of(obj)
+
+    @staticmethod
     def resolve_rating(obj: Dossier) -> Any:
         from motcua.dossiers.models import DossierRating
 
@@ -398,3 +493,4 @@ class PublicLookupOut(Schema):
     finished_at: dt.datetime | None
     returned_at: dt.datetime | None
     history: list[PublicHistoryOut]
+    bills: list[PublicBillOut] = Field(default_factory=list, description="What is to pay, paid or refunded")

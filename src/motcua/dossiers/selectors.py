@@ -25,6 +25,7 @@ from motcua.agencies.selectors import position_active_list
 from motcua.core.calendar import calendar_get
 from motcua.core.exceptions import NotAuthenticated, NotFound, RateLimited, ValidationFailed
 from motcua.core.permissions import permission_require, user_can
+from motcua.dossiers.billing import DossierBill, bills_of
 from motcua.dossiers.catalogue import procedure_content
 from motcua.dossiers.lookup_secret import secret_matches
 from motcua.dossiers.models import (
@@ -285,6 +286,48 @@ class PublicHistoryLine:
 
 
 @dataclass(frozen=True)
+class PublicBill:
+    id: uuid.UUID
+    code: str
+    purpose: str
+    purpose_label: str
+    amount: int
+    status: str
+    status_label: str
+    paid_at: dt.datetime | None
+    has_receipt: bool
+    is_being_confirmed: bool
+    last_attempt_failed: bool
+
+
+def _public_bills(dossier: Dossier) -> list[PublicBill]:
+    return [
+        PublicBill(
+            id=bill.request.pk,
+            code=bill.request.code,
+            purpose=bill.request.purpose,
+            purpose_label=bill.purpose_label,
+            amount=int(bill.request.amount),
+            status=bill.request.status,
+            status_label=str(bill.request.get_status_display()),
+            paid_at=bill.request.paid_at,
+            has_receipt=bill.receipt is not None,
+            is_being_confirmed=bill.is_being_confirmed,
+            last_attempt_failed=bill.last_attempt_failed,
+        )
+        for bill in bills_of(dossier)
+    ]
+
+
+def dossier_bills(*, user: Any, dossier: Dossier) -> list[DossierBill]:
+    """The bills of a dossier the user may see (fees at application, financial obligations), with their lines,
+    receipts and last online attempt."""
+    if not user_can(user, "dossiers.view", dossier):
+        raise NotFound()
+    return bills_of(dossier)
+
+
+@dataclass(frozen=True)
 class PublicLookup:
     """What anyone holding the receipt may know: no names, no documents, no officials."""
 
@@ -303,6 +346,8 @@ class PublicLookup:
     history: list[PublicHistoryLine]
     # The result was handed over and nobody has rated the service yet.
     can_rate: bool = False
+    # The dossier's bills (fees, financial obligation): what is to pay, paid or refunded; no payer data.
+    bills: list[PublicBill] = field(default_factory=list)
 
 
 def _lookup_rate_limited(*, scope: str, value: str) -> bool:
@@ -374,6 +419,7 @@ def dossier_lookup_public(*, code: str, secret: str, client_address: str | None 
         returned_at=dossier.returned_at,
         history=history,
         can_rate=dossier.status == DossierStatus.RETURNED and dossier_rating_of(dossier=dossier) is None,
+        bills=_public_bills(dossier),
     )
 
 

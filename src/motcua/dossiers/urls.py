@@ -1,4 +1,4 @@
-from motcua.dossiers.views import citizen, officials, ratings
+from motcua.dossiers.views import citizen, officials, payments, ratings
 
 app_name = "dossiers"
-urlpatterns = [*citizen.urlpatterns, *ratings.urlpatterns, *officials.urlpatterns]
+urlpatterns = [*citizen.urlpatterns, *ratings.urlpatterns, *payments.urlpatterns, *officials.urlpatterns]

@@ -33,6 +33,8 @@ class Action(models.TextChoices):
     SUPPLY = "supply", _("Supplement the dossier")
     REQUEST_PAYMENT = "request_payment", _("Request the financial obligation")
     RECORD_PAYMENT = "record_payment", _("Record the payment")
+    # The fees billed at application were paid (online or at the desk); the status does not change.
+    RECORD_FEES = "record_fees", _("Record the payment of the fees")
     REQUEST_OPINION = "request_opinion", _("Ask another agency's opinion")
     ANSWER_OPINION = "answer_opinion", _("Answer a request for opinion")
     ANNOUNCE_DELAY = "announce_delay", _("Apologise and set a new appointment")
@@ -63,6 +65,14 @@ TRANSITIONS: dict[tuple[str | None, str], str] = {
     (S.SUPPLEMENT_REQUESTED, Action.SUPPLY): S.PROCESSING,
     (S.PROCESSING, Action.REQUEST_PAYMENT): S.FINANCIAL_OBLIGATION,
     (S.FINANCIAL_OBLIGATION, Action.RECORD_PAYMENT): S.PROCESSING,
+    # The fees billed at application may be paid whenever their bill is still open (refusals, withdrawals and
+    # stops cancel it; a payment that still arrives is refunded by payments, never recorded here).
+    (S.NEW, Action.RECORD_FEES): S.NEW,
+    (S.ACCEPTED, Action.RECORD_FEES): S.ACCEPTED,
+    (S.PROCESSING, Action.RECORD_FEES): S.PROCESSING,
+    (S.SUPPLEMENT_REQUESTED, Action.RECORD_FEES): S.SUPPLEMENT_REQUESTED,
+    (S.FINANCIAL_OBLIGATION, Action.RECORD_FEES): S.FINANCIAL_OBLIGATION,
+    (S.FINISHED, Action.RECORD_FEES): S.FINISHED,
     (S.PROCESSING, Action.REQUEST_OPINION): S.PROCESSING,
     (S.PROCESSING, Action.ANSWER_OPINION): S.PROCESSING,
     (S.SUPPLEMENT_REQUESTED, Action.ANSWER_OPINION): S.SUPPLEMENT_REQUESTED,
@@ -119,7 +129,10 @@ ACTION_ACTORS: dict[str, frozenset[str]] = {
     Action.REQUEST_SUPPLEMENT: frozenset({Actor.STEP_OFFICIAL}),
     Action.SUPPLY: frozenset({Actor.APPLICANT, Actor.CLERK}),
     Action.REQUEST_PAYMENT: frozenset({Actor.STEP_OFFICIAL}),
+    # The clerk records a payment at the counter (``dossier_payment_record_at_counter``, through payments); the
+    # transitions themselves are made by the platform when payments settles the bill (SYSTEM, no rule needed).
     Action.RECORD_PAYMENT: frozenset({Actor.CLERK}),
+    Action.RECORD_FEES: frozenset(),
     Action.REQUEST_OPINION: frozenset({Actor.STEP_OFFICIAL}),
     Action.ANSWER_OPINION: frozenset({Actor.OPINION_ORGANISATION}),
     Action.ANNOUNCE_DELAY: frozenset({Actor.STEP_OFFICIAL, Actor.PROCESSING_LEADER}),

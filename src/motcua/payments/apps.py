@@ -14,8 +14,10 @@ class PaymentsConfig(AppConfig):
         from motcua.payments import rules  # noqa: F401  (registers permission rules)
         from motcua.payments.gateways import gateway_register
         from motcua.payments.gateways.sandbox import SandboxGateway
+        from motcua.payments.notifying import payment_events_register
 
         gateway_register(SandboxGateway())
+        payment_events_register()
         periodic_register(
             "payments.status_sweep",
             every=dt.timedelta(minutes=1),

@@ -81,6 +81,13 @@ class ProcedureDraftForm(forms.ModelForm):
     notes = forms.CharField(label=_("editors' notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     components = forms.CharField(label=_("dossier components (YAML list)"), required=False, widget=forms.Textarea)
     fees = forms.CharField(label=_("fees and charges (YAML list)"), required=False, widget=forms.Textarea)
+    fees_refunded_on_refusal = forms.BooleanField(
+        label=_("fees refunded if the dossier is refused"),
+        required=False,
+        help_text=_(
+            "Tick when the fees' legal basis says that what was paid is given back when the dossier is refused."
+        ),
+    )
     form_fields = forms.CharField(label=_("application form fields (YAML list)"), required=False, widget=forms.Textarea)
     workflow = forms.CharField(label=_("internal workflow steps (YAML list)"), widget=forms.Textarea)
 
@@ -99,7 +106,15 @@ class ProcedureDraftForm(forms.ModelForm):
             self.initial["code"] = self.instance.code
         self.initial.setdefault("applicant_kinds", ["citizen"])
         self.initial.setdefault("result_kind", "both")
-        for name in (*TEXT_FIELDS, *OPTIONAL_TEXT_FIELDS, "level", "online_level", "processing_hours", "result_kind"):
+        for name in (
+            *TEXT_FIELDS,
+            *OPTIONAL_TEXT_FIELDS,
+            "level",
+            "online_level",
+            "processing_hours",
+            "result_kind",
+            "fees_refunded_on_refusal",
+        ):
             if name in draft:
                 self.initial[name] = draft[name]
         if isinstance(draft.get("field"), dict):
@@ -147,6 +162,7 @@ class ProcedureDraftForm(forms.ModelForm):
                 "applicant_kinds": data.get("applicant_kinds") or [],
                 "processing_hours": data.get("processing_hours"),
                 "result_kind": data.get("result_kind"),
+                "fees_refunded_on_refusal": bool(data.get("fees_refunded_on_refusal")),
             }
         )
         for name in LINE_FIELDS:
@@ -211,7 +227,16 @@ class ProcedureAdmin(ServiceAdmin):
         ),
         (
             _("Dossier, fees and result"),
-            {"fields": ["components", "fees", "result_kind", "result_name", "result_template"]},
+            {
+                "fields": [
+                    "components",
+                    "fees",
+                    "fees_refunded_on_refusal",
+                    "result_kind",
+                    "result_name",
+                    "result_template",
+                ]
+            },
         ),
         (_("Application form and internal workflow"), {"fields": ["form_fields", "workflow"]}),
         (_("Guide and legal bases"), {"fields": ["plain_guide", "legal_bases", "notes"]}),

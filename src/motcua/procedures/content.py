@@ -87,6 +87,9 @@ class ProcedureContent(_Strict):
     result_template: str = ""  # text with {{ placeholders }} from the form and the dossier
     components: list[Component] = Field(default_factory=list)
     fees: list[Fee] = Field(default_factory=list)
+    # The fees and charges paid are refunded when the dossier is refused (where the fee's legal basis says so);
+    # added after the first contract, optional.
+    fees_refunded_on_refusal: bool = False
     form_fields: list[FormField] = Field(default_factory=list)
     workflow: list[WorkflowStep] = Field(min_length=1)
     plain_guide: str = ""  # what to bring, where to go, in plain words

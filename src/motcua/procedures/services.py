@@ -308,7 +308,8 @@ def procedure_publish(*, actor: Any, procedure: Procedure) -> ProcedureVersion:
         )
     stored = content.model_dump(mode="json")
     current = procedure.current_version
-    if current is not None and current.content == stored:
+    # Compared as parsed, so a version stored before an optional field was added to the contract still matches.
+    if current is not None and ProcedureContent.model_validate(current.content).model_dump(mode="json") == stored:
         return current
     last_number = procedure.versions.order_by("-number").values_list("number", flat=True).first() or 0
     version = ProcedureVersion.objects.create(

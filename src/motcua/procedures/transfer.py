@@ -7,9 +7,10 @@ A file (``.json``, ``.yaml`` or ``.yml``, UTF-8) holds either a list of procedur
 Each definition has exactly the fields of a published version (``procedures.content.ProcedureContent``):
 code, name, field {code, name}, level, online_level, implementing_organisation_code,
 receiving_organisation_codes, legal_bases, applicant_kinds, processing_hours (working hours; 8 a working
-day), result_kind, result_name, result_template, components, fees, form_fields, workflow, plain_guide,
-who_can_apply, notes. Reading checks only the shape of the file; procedures.services.procedures_import
-checks every definition, all or nothing. YAML is read with ``yaml.safe_load`` (no tags, no code).
+day), result_kind, result_name, result_template, components, fees, fees_refunded_on_refusal, form_fields,
+workflow, plain_guide, who_can_apply, notes. Reading checks only the shape of the file;
+procedures.services.procedures_import checks every definition, all or nothing. YAML is read with
+``yaml.safe_load`` (no tags, no code).
 """
 
 from __future__ import annotations

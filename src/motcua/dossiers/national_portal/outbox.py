@@ -57,7 +57,7 @@ Kind = PortalOutboxRecord.Kind
 State = PortalOutboxRecord.State
 
 # Actions that change what the portal shows of a dossier without changing its status.
-SYNC_WITHOUT_STATUS_CHANGE = frozenset({Action.ANNOUNCE_DELAY, Action.ATTACH_RESULT_FILE})
+SYNC_WITHOUT_STATUS_CHANGE = frozenset({Action.ANNOUNCE_DELAY, Action.ATTACH_RESULT_FILE, Action.RECORD_FEES})
 # Records claimed per round of a delivery run.
 CLAIM_BATCH = 50
 

@@ -14,6 +14,10 @@ language of the request. Choices where the portal's specification leaves Motcua 
   acting official, else their organisation.
 - File paths (``DuongDanTaiTepTin``, ``DuongDanTepTinKetQua``) are the API download address under
   ``SITE_URL``, which needs an authorised caller.
+- ``DanhSachLePhi`` lists the lines of the dossier's bills (payments app), each with ``HinhThucThu`` 2 (paid or to
+  be paid online) or 1 (paid at the counter); ``DuocThanhToanTrucTuyen`` is 1 when a bill was paid through a
+  gateway that is the national payment platform (setting ``NATIONAL_PORTAL_PAYMENT_GATEWAYS``), 2 through
+  another gateway, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from django.utils import translation
 from motcua.accounts.models import User
 from motcua.agencies.models import Position
 from motcua.core.calendar import calendar_get
+from motcua.dossiers.billing import payment_requests_of
 from motcua.dossiers.catalogue import procedure_content
 from motcua.dossiers.models import (
     ApplicantKind,
@@ -47,6 +52,7 @@ from motcua.dossiers.national_portal.payloads import (
     portal_datetime,
 )
 from motcua.dossiers.workflow import Action
+from motcua.payments.models import PaidVia, PaymentRequest, RequestStatus
 from motcua.procedures.content import ProcedureContent
 
 # HinhThuc: how the result is returned (portal code list).
@@ -79,18 +85,54 @@ def provisional_due_at(*, content: ProcedureContent, start: dt.datetime) -> dt.d
     return calendar.add_working_hours(start, content.processing_hours)
 
 
-def _fees(dossier: Dossier, content: ProcedureContent) -> list[FeeLine]:
-    collection = FEE_COLLECTION_ONLINE if dossier.channel == Channel.ONLINE else FEE_COLLECTION_AT_COUNTER
+def _collection(dossier: Dossier, request: PaymentRequest | None) -> int:
+    """HinhThucThu: how the line was (or is to be) paid."""
+    if request is not None and request.status in (RequestStatus.PAID, RequestStatus.REFUNDED):
+        return FEE_COLLECTION_ONLINE if request.paid_via == PaidVia.GATEWAY else FEE_COLLECTION_AT_COUNTER
+    return FEE_COLLECTION_ONLINE if dossier.channel == Channel.ONLINE else FEE_COLLECTION_AT_COUNTER
+
+
+def _fees(dossier: Dossier, content: ProcedureContent, bills: list[PaymentRequest]) -> list[FeeLine]:
+    """DanhSachLePhi: the lines of the dossier's bills (not the cancelled ones), with how each was paid; a dossier
+    without a bill (free, or registered at the counter) lists the procedure's fee lines."""
+    live = [bill for bill in bills if bill.status != RequestStatus.CANCELLED]
+    if not live:
+        collection = _collection(dossier, None)
+        return [
+            FeeLine(
+                TenPhiLePhi=fee.name,
+                MaPhiLePhi=fee.code,
+                HinhThucThu=collection,
+                Gia=fee.amount,
+                LoaiPhiLePhi=FEE_KIND_CODES[fee.kind],
+            )
+            for fee in content.fees
+        ]
     return [
         FeeLine(
-            TenPhiLePhi=fee.name,
-            MaPhiLePhi=fee.code,
-            HinhThucThu=collection,
-            Gia=fee.amount,
-            LoaiPhiLePhi=FEE_KIND_CODES[fee.kind],
+            TenPhiLePhi=line.name,
+            MaPhiLePhi=line.code,
+            HinhThucThu=_collection(dossier, bill),
+            Gia=line.amount,
+            LoaiPhiLePhi=FEE_KIND_CODES.get(line.kind, FEE_KIND_CODES["fee"]),
         )
-        for fee in content.fees
+        for bill in live
+        for line in bill.lines.all()
     ]
+
+
+def paid_online_code(bills: list[PaymentRequest]) -> int:
+    """DuocThanhToanTrucTuyen: 1 paid online through the national payment platform, 2 through a local gateway,
+    0 not paid online. Which gateways are the national platform is a setting (NATIONAL_PORTAL_PAYMENT_GATEWAYS)."""
+    national = set(getattr(settings, "NATIONAL_PORTAL_PAYMENT_GATEWAYS", []) or [])
+    gateways = [
+        bill.settled_transaction.gateway
+        for bill in bills
+        if bill.paid_via == PaidVia.GATEWAY and bill.settled_transaction is not None
+    ]
+    if not gateways:
+        return 0
+    return 1 if any(gateway in national for gateway in gateways) else 2
 
 
 def _supplements(dossier: Dossier) -> list[SupplementRecord]:
@@ -121,6 +163,7 @@ def dossier_sync_record(*, dossier: Dossier) -> DossierSync:
     received_at = dossier.received_at or dossier.submitted_at
     due_at = dossier.due_at or provisional_due_at(content=content, start=received_at)
     applicant = dossier.applicant
+    bills = payment_requests_of(dossier)
     return DossierSync(
         MaHoSo=dossier.code,
         MaTTHC=content.code,
@@ -142,10 +185,10 @@ def dossier_sync_record(*, dossier: Dossier) -> DossierSync:
         NgayKetThucXuLy=portal_datetime(dossier.finished_at or dossier.closed_at),
         DonViXuLy=dossier.processing_organisation.code or "",
         SoBienNhan=dossier.code,
-        DuocThanhToanTrucTuyen=0,  # online payment is not offered yet
+        DuocThanhToanTrucTuyen=paid_online_code(bills),
         HoSoCoThanhPhanSoHoa=int(any(item.is_digitised for item in submitted)),
         TaiKhoanDuocXacThucVoiVNeID=int(bool(applicant is not None and applicant.verified_by_identity_provider)),
-        DanhSachLePhi=_fees(dossier, content),
+        DanhSachLePhi=_fees(dossier, content, bills),
         DanhSachHoSoBoSung=_supplements(dossier),
         DanhSachGiayToKetQua=[
             ResultDocument(

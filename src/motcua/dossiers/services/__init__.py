@@ -7,16 +7,24 @@ takes an optional ``at`` (aware datetime) so tests and imports can state "now".
 
 Modules: ``submission`` (online, counter), ``processing`` (receipt, steps, supplements, payments,
 opinions, delays, ends), ``results`` (approval, result document, return), ``files`` (uploads),
-``form_data`` (form validation), ``ratings`` (the applicant's satisfaction rating).
+``form_data`` (form validation), ``ratings`` (the applicant's satisfaction rating), ``fees`` (the dossier's
+bills in the payments app), ``payments`` (paying them online or at the counter, and their settlement).
 """
 
 from motcua.dossiers.services.files import FileRef, dossier_file_upload
+from motcua.dossiers.services.payments import (
+    dossier_payment_record_at_counter,
+    dossier_payment_settled,
+    dossier_payment_start,
+    dossier_payment_start_with_secret,
+)
 from motcua.dossiers.services.processing import (
     dossier_accept,
     dossier_announce_delay,
     dossier_answer_opinion,
     dossier_claim,
     dossier_forward,
+    dossier_record_fees,
     dossier_record_payment,
     dossier_refuse,
     dossier_refuse_receipt,
@@ -47,9 +55,14 @@ __all__ = [
     "dossier_claim",
     "dossier_file_upload",
     "dossier_forward",
+    "dossier_payment_record_at_counter",
+    "dossier_payment_settled",
+    "dossier_payment_start",
+    "dossier_payment_start_with_secret",
     "dossier_rate",
     "dossier_rate_with_secret",
     "dossier_receive_at_counter",
+    "dossier_record_fees",
     "dossier_record_payment",
     "dossier_refuse",
     "dossier_refuse_receipt",

@@ -27,6 +27,7 @@ from motcua.core.permissions import permission_require
 from motcua.dossiers.catalogue import procedure_content
 from motcua.dossiers.models import Dossier, DossierDraft, DossierFile, DraftStep
 from motcua.dossiers.services._base import Errors, add_error, moment, raise_if_any
+from motcua.dossiers.services.fees import dossier_fee_quote
 from motcua.dossiers.services.files import FileRef, file_content_check, file_refs_attach, file_store
 from motcua.dossiers.services.form_data import form_data_clean
 from motcua.dossiers.services.submission import dossier_submit_online
@@ -233,6 +234,9 @@ def draft_save_step(
     uploads: Mapping[str, DraftUpload] | None = None,
     reuses: Mapping[str, str] | None = None,
     removed: Sequence[str] = (),
+    copies: int | None = None,
+    applicant_category: str | None = None,
+    advance: bool = True,
     at: dt.datetime | None = None,
 ) -> DossierDraft:
     """Save one step of the applicant's draft and move it on to the next step.
@@ -240,7 +244,9 @@ def draft_save_step(
     The form is validated against the procedure version's form (nothing is saved when it is invalid); new
     files are checked by their real content type and size before any is stored; re-used documents must
     be the applicant's own earlier documents, for components the procedure marks re-usable (Decree
-    45/2020). The documents step moves on only when every required component has a document.
+    45/2020). The documents step moves on only when every required component has a document. The fees
+    step keeps the number of copies and the exemption group the applicant declares (validated by the quote);
+    with ``advance=False`` the step is saved without moving on (the fees page recomputes the amount).
     """
     user = _applicant(actor)
     draft = _own(user, draft, for_update=True)
@@ -254,6 +260,12 @@ def draft_save_step(
         cleaned, errors = form_data_clean(fields=list(content.form_fields), data=form_data or {})
         raise_if_any(errors)
         draft.form_data = cleaned
+    elif step == DraftStep.FEES:
+        chosen_copies = draft.fee_copies if copies is None else copies
+        chosen_category = draft.fee_exemption_category if applicant_category is None else applicant_category
+        dossier_fee_quote(content=content, copies=chosen_copies, applicant_category=chosen_category)
+        draft.fee_copies = chosen_copies
+        draft.fee_exemption_category = (chosen_category or "").strip()
     elif step == DraftStep.DOCUMENTS:
         draft.documents = _save_documents(
             actor=user,
@@ -266,6 +278,8 @@ def draft_save_step(
     if step == DraftStep.DOCUMENTS and draft_missing_components(draft=draft):
         # A required document is missing: the application cannot go further than this step.
         draft.current_step = _earlier(DraftStep.DOCUMENTS, draft.current_step)
+    elif not advance:
+        draft.current_step = _later(step, draft.current_step)
     else:
         draft.current_step = _later(next_step, draft.current_step)
     draft.save()
@@ -304,6 +318,8 @@ def draft_submit(*, actor: Any, draft: DossierDraft, at: dt.datetime | None = No
         form_data=dict(draft.form_data or {}),
         files=_documents_refs(draft.documents or {}),
         idempotency_key=f"draft:{draft.pk}",
+        copies=draft.fee_copies,
+        applicant_category=draft.fee_exemption_category,
         at=at,
     )
     if draft.dossier_id is None:

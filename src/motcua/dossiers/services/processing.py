@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -14,7 +15,7 @@ from motcua.agencies.models import Organisation
 from motcua.core.calendar import calendar_get
 from motcua.core.exceptions import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from motcua.dossiers.catalogue import procedure_content
-from motcua.dossiers.models import DelayNotice, Dossier, OpinionRequest, StepRecord, SupplementRequest
+from motcua.dossiers.models import Channel, DelayNotice, Dossier, OpinionRequest, StepRecord, SupplementRequest
 from motcua.dossiers.rules import acting_position
 from motcua.dossiers.services._base import (
     Errors,
@@ -34,9 +35,20 @@ from motcua.dossiers.services._base import (
     step_finish,
     step_start,
 )
+from motcua.dossiers.services.fees import (
+    FEES_PURPOSE,
+    OBLIGATION_PURPOSE,
+    fees_unpaid,
+    obligation_lines,
+    obligation_request_create,
+    pay_link_absolute,
+    payment_requests_lock,
+    payments_close,
+)
 from motcua.dossiers.services.files import FileRef, file_refs_attach
 from motcua.dossiers.services.form_data import form_data_clean
 from motcua.dossiers.workflow import Action, Actor, decision_step_index
+from motcua.payments.models import PaidVia, PaymentRequest, RequestStatus
 
 
 def _ensure_reasons(reasons: list[str] | str, field_name: str = "reasons") -> list[str]:
@@ -59,9 +71,18 @@ def dossier_accept(*, actor: Any, dossier: Dossier, note: str = "", at: dt.datet
     (Decree 61/2018, art. 19)."""
     at = moment(at)
     dossier, position, target = begin(actor=actor, dossier=dossier, action=Action.ACCEPT)
+    content = procedure_content(dossier.procedure_version)
+    if content.online_level == "full" and dossier.channel == Channel.ONLINE and fees_unpaid(dossier):
+        # Full-process online service: the fees are paid before the dossier is received (ADR 0017).
+        raise InvalidState(
+            _(
+                "The fees of this full-process online dossier are not paid yet. It is received once they are paid "
+                "online, or record the payment at the counter first."
+            ),
+            code="dossier_fees_unpaid",
+        )
     before, from_status = audited(dossier), dossier.status
     calendar = calendar_get()
-    content = procedure_content(dossier.procedure_version)
     dossier.status = target
     dossier.received_at = at
     dossier.received_by = actor if isinstance(actor, User) else None
@@ -91,13 +112,16 @@ def dossier_accept(*, actor: Any, dossier: Dossier, note: str = "", at: dt.datet
 def dossier_refuse_receipt(
     *, actor: Any, dossier: Dossier, reasons: list[str], at: dt.datetime | None = None
 ) -> Dossier:
-    """The one-stop desk refuses to receive a dossier, stating the reasons (Form 03)."""
+    """The one-stop desk refuses to receive a dossier, stating the reasons (Form 03). Its unpaid bill is
+    cancelled; fees already paid are refunded where the procedure says so."""
     at = moment(at)
+    payment_requests_lock(dossier)
     dossier, position, target = begin(actor=actor, dossier=dossier, action=Action.REFUSE_RECEIPT)
     cleaned = _ensure_reasons(reasons)
     before, from_status = audited(dossier), dossier.status
     dossier.status = target
     dossier.closed_at = at
+    closed = payments_close(dossier=dossier, reason="; ".join(cleaned), refund=True)
     record(
         dossier=dossier,
         action=Action.REFUSE_RECEIPT,
@@ -107,7 +131,7 @@ def dossier_refuse_receipt(
         at=at,
         before=before,
         note="\n".join(cleaned),
-        details={"reasons": cleaned},
+        details={"reasons": cleaned, **closed},
     )
     return dossier
 
@@ -387,23 +411,32 @@ def dossier_request_payment(
     *,
     actor: Any,
     dossier: Dossier,
-    amount: int,
+    amount: int | None = None,
+    fee_codes: Sequence[str] = (),
+    copies: int = 1,
     note: str = "",
     expected_step: str | None = None,
     at: dt.datetime | None = None,
 ) -> Dossier:
-    """Notify the applicant of a financial obligation (TrangThaiHoSo 6); the time to pay is not counted in
-    the processing time (e.g. Land Law 2024 procedures), so the clock stops."""
+    """Ask the applicant to fulfil a financial obligation (TrangThaiHoSo 6): a bill of the payments app, made in
+    this transaction, of one line of ``amount`` đồng (named by the note) or of the procedure's fee lines named by
+    ``fee_codes``. The time to pay is not counted in the processing time (e.g. Land Law 2024 procedures), so
+    the clock stops; it restarts when the bill is paid, online or at the counter."""
     at = moment(at)
     dossier, position, target = begin(
         actor=actor, dossier=dossier, action=Action.REQUEST_PAYMENT, expected_step=expected_step
     )
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise ValidationFailed(details={"amount": [str(_("Enter an amount in đồng greater than zero."))]})
+    content = procedure_content(dossier.procedure_version)
+    note = (note or "").strip()
+    lines = obligation_lines(content=content, amount=amount, fee_codes=fee_codes, copies=copies, note=note)
     before, from_status = audited(dossier), dossier.status
+    bill = obligation_request_create(dossier=dossier, content=content, lines=lines, note=note)
     clock_pause(dossier=dossier, at=at, calendar=calendar_get())
     dossier.status = target
-    dossier.fees_due = amount
+    dossier.fees_due += bill.amount
+    if dossier.applicant_id is None:
+        # Only someone without an account is sent the pay link (an account holder pays from the dossier's page).
+        dossier.pay_link = pay_link_absolute(bill)
     record(
         dossier=dossier,
         action=Action.REQUEST_PAYMENT,
@@ -413,45 +446,101 @@ def dossier_request_payment(
         at=at,
         before=before,
         note=note,
-        details={"amount": amount},
+        details={"amount": bill.amount, "payment_request": bill.code, "lines": [line.code for line in lines]},
+    )
+    return dossier
+
+
+def _settled_check(dossier: Dossier, payment_request: PaymentRequest, purpose: str) -> None:
+    """The bill is this dossier's, of this purpose, and being settled now (payments calls the handler inside the
+    settlement, with the bill already marked paid): a payment is never recorded without its bill."""
+    if (
+        payment_request.subject_id != dossier.pk
+        or payment_request.purpose != purpose
+        or payment_request.status != RequestStatus.PAID
+    ):
+        raise InvalidState(
+            _("A payment is recorded only when its payment request is paid (online, or at the counter)."),
+            code="dossier_payment_not_settled",
+            details={"payment_request": payment_request.code},
+        )
+
+
+def _payment_actor(*, actor: Any, dossier: Dossier, payment_request: PaymentRequest) -> tuple[Any, Any]:
+    """Who the history (and the portal's progress record) names: the clerk who took the cash at the counter, or
+    the applicant who paid online; the platform when neither is known."""
+    if payment_request.paid_via == PaidVia.COUNTER:
+        clerk = payment_request.recorded_by
+        position = acting_position(clerk, dossier, Actor.CLERK) if clerk is not None else None
+        return (clerk, position) if position is not None else (actor, None)
+    if dossier.applicant is not None:
+        return dossier.applicant, None
+    return actor, None
+
+
+def _payment_details(payment_request: PaymentRequest) -> dict[str, Any]:
+    return {
+        "amount": payment_request.amount,
+        "payment_request": payment_request.code,
+        "paid_via": payment_request.paid_via,
+        "reference": payment_request.paper_receipt_number,
+    }
+
+
+@transaction.atomic
+def dossier_record_payment(
+    *, actor: Any, dossier: Dossier, payment_request: PaymentRequest, at: dt.datetime | None = None
+) -> Dossier:
+    """The financial obligation was paid: processing and its clock resume (TrangThaiHoSo 6 → 4). Called by the
+    settlement handler as SYSTEM inside the payment's settlement, exactly once per bill (online payment, or the
+    clerk's counter payment through ``dossier_payment_record_at_counter``)."""
+    at = moment(at)
+    dossier, _position, target = begin(actor=actor, dossier=dossier, action=Action.RECORD_PAYMENT)
+    _settled_check(dossier, payment_request, OBLIGATION_PURPOSE)
+    before, from_status = audited(dossier), dossier.status
+    clock_resume(dossier=dossier, at=at, calendar=calendar_get())
+    dossier.status = target
+    dossier.fees_paid += payment_request.amount
+    dossier.paid_at = payment_request.paid_at or at
+    dossier.payment_reference = payment_request.code[:100]
+    named, position = _payment_actor(actor=actor, dossier=dossier, payment_request=payment_request)
+    record(
+        dossier=dossier,
+        action=Action.RECORD_PAYMENT,
+        from_status=from_status,
+        actor=named,
+        position=position,
+        at=at,
+        before=before,
+        details=_payment_details(payment_request),
     )
     return dossier
 
 
 @transaction.atomic
-def dossier_record_payment(
-    *, actor: Any, dossier: Dossier, amount: int, reference: str = "", at: dt.datetime | None = None
+def dossier_record_fees(
+    *, actor: Any, dossier: Dossier, payment_request: PaymentRequest, at: dt.datetime | None = None
 ) -> Dossier:
-    """Record that the financial obligation was paid (at the counter, or by a payment gateway acting as
-    SYSTEM); processing and its clock resume."""
+    """The fees billed at application were paid (the status does not change); called by the settlement handler
+    as SYSTEM inside the payment's settlement, exactly once per bill."""
     at = moment(at)
-    dossier, position, target = begin(actor=actor, dossier=dossier, action=Action.RECORD_PAYMENT)
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount != dossier.fees_due:
-        raise ValidationFailed(
-            details={
-                "amount": [
-                    str(
-                        _("The amount paid must be the amount requested: %(amount)s đồng.")
-                        % {"amount": f"{dossier.fees_due:,}".replace(",", ".")}
-                    )
-                ]
-            }
-        )
+    dossier, _position, target = begin(actor=actor, dossier=dossier, action=Action.RECORD_FEES)
+    _settled_check(dossier, payment_request, FEES_PURPOSE)
     before, from_status = audited(dossier), dossier.status
-    clock_resume(dossier=dossier, at=at, calendar=calendar_get())
     dossier.status = target
-    dossier.fees_paid = amount
-    dossier.paid_at = at
-    dossier.payment_reference = reference.strip()[:100]
+    dossier.fees_paid += payment_request.amount
+    dossier.paid_at = payment_request.paid_at or at
+    dossier.payment_reference = payment_request.code[:100]
+    named, position = _payment_actor(actor=actor, dossier=dossier, payment_request=payment_request)
     record(
         dossier=dossier,
-        action=Action.RECORD_PAYMENT,
+        action=Action.RECORD_FEES,
         from_status=from_status,
-        actor=actor,
+        actor=named,
         position=position,
         at=at,
         before=before,
-        details={"amount": amount, "reference": dossier.payment_reference},
+        details=_payment_details(payment_request),
     )
     return dossier
 
@@ -616,6 +705,7 @@ def _end(
     expected_step: str | None = None,
 ) -> Dossier:
     at = moment(at)
+    payment_requests_lock(dossier)
     dossier, position, target = begin(actor=actor, dossier=dossier, action=action, expected_step=expected_step)
     cleaned = _ensure_reasons(reasons)
     before, from_status = audited(dossier), dossier.status
@@ -628,6 +718,8 @@ def _end(
     SupplementRequest.objects.filter(dossier=dossier, supplied_at__isnull=True).update(
         note=str(_("Closed without a supplement.")), supplied_at=at
     )
+    # Unpaid bills are cancelled; a refusal also refunds what was paid, where the procedure says so.
+    closed = payments_close(dossier=dossier, reason="; ".join(cleaned), refund=action == Action.REFUSE)
     record(
         dossier=dossier,
         action=action,
@@ -637,7 +729,7 @@ def _end(
         at=at,
         before=before,
         note="\n".join(cleaned),
-        details={"reasons": cleaned},
+        details={"reasons": cleaned, **closed},
     )
     return dossier
 
@@ -679,6 +771,7 @@ __all__ = [
     "dossier_answer_opinion",
     "dossier_claim",
     "dossier_forward",
+    "dossier_record_fees",
     "dossier_record_payment",
     "dossier_refuse",
     "dossier_refuse_receipt",

@@ -24,6 +24,7 @@ from motcua.dossiers.services._base import (
     step_finish,
     step_start,
 )
+from motcua.dossiers.services.fees import open_requests_of
 from motcua.dossiers.services.files import file_store
 from motcua.dossiers.workflow import Action, decision_step_index
 from motcua.signatures.keys import signing_key_find
@@ -133,9 +134,15 @@ def dossier_return_result(
     *, actor: Any, dossier: Dossier, method: str, note: str = "", at: dt.datetime | None = None
 ) -> Dossier:
     """Hand the result to the applicant (TrangThaiHoSo 10): online for download, at the counter or by post.
-    Online return needs an electronic result document attached."""
+    Online return needs an electronic result document attached; every bill of the dossier must be paid first
+    (at the counter, the clerk records the payment, then hands the result over: ADR 0017)."""
     at = moment(at)
     dossier, position, target = begin(actor=actor, dossier=dossier, action=Action.RETURN_RESULT)
+    if open_requests_of(dossier):
+        raise InvalidState(
+            _("Fees or charges of this dossier are not paid yet: record the payment before handing the result over."),
+            code="dossier_fees_unpaid",
+        )
     if method not in ResultMethod.values:
         raise ValidationFailed(details={"method": [str(_("Choose online, at the counter or by post."))]})
     if method == ResultMethod.ONLINE:

@@ -34,6 +34,7 @@ from motcua.dossiers.services._base import (
     search_key_of,
     step_start,
 )
+from motcua.dossiers.services.fees import dossier_fee_quote, fee_request_create
 from motcua.dossiers.services.files import FileRef, file_refs_attach, required_components_check
 from motcua.dossiers.services.form_data import form_data_clean
 from motcua.dossiers.workflow import Action, transition_target
@@ -130,6 +131,8 @@ def dossier_submit_online(
     receiving_organisation: Organisation | None = None,
     summary: str = "",
     idempotency_key: str = "",
+    copies: int = 1,
+    applicant_category: str = "",
     at: dt.datetime | None = None,
 ) -> Dossier:
     """A citizen or business applies online (Decree 45/2020 on online administrative procedures).
@@ -139,6 +142,11 @@ def dossier_submit_online(
     an online dossier and receives it (or asks for a supplement, or refuses it), and the statutory time
     runs from that receipt. With an ``idempotency_key`` a retried request returns the same dossier; the
     same key with a different payload is a 409 ``idempotency_key_reused``.
+
+    The procedure's fees are quoted for ``copies`` (per-copy lines) and the exemption group the applicant says
+    they belong to (``applicant_category``, checked by the desk later); when they come to more than nothing,
+    the dossier's bill is made in the same transaction (``fees_due``; payments purpose ``dossier_fees``), to
+    pay online or at the desk. A full-process dossier is received once its fees are paid (ADR 0017).
     """
     at = moment(at)
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -160,6 +168,8 @@ def dossier_submit_online(
                 [ref.component_code, str(ref.upload_id or ""), str(ref.reuse_file_id or "")] for ref in files
             ),
             "summary": summary,
+            "copies": copies,
+            "category": applicant_category,
         }
     )
     scope = _idempotency_scope(actor)
@@ -189,8 +199,13 @@ def dossier_submit_online(
         errors=errors,
         dry_run=True,
     )
+    quote = None
+    try:
+        quote = dossier_fee_quote(content=content, copies=copies, applicant_category=applicant_category)
+    except ValidationFailed as error:
+        errors.update({f"fees.{key}": list(value) for key, value in (error.details or {}).items()})
     raise_if_any(errors)
-    assert receiving is not None
+    assert receiving is not None and quote is not None
     processing = implementing_organisation(content)
 
     try:
@@ -217,6 +232,10 @@ def dossier_submit_online(
         raise
     file_refs_attach(refs=files, dossier=dossier, content=content, uploader=actor, reuse_owner=actor, errors=errors)
     raise_if_any(errors)
+    dossier.fee_copies = copies
+    dossier.fee_exemption_category = (applicant_category or "").strip()[:200]
+    dossier.fees_due = quote.total
+    bill = fee_request_create(dossier=dossier, content=content, quote=quote) if quote.total > 0 else None
     record(
         dossier=dossier,
         action=Action.SUBMIT,
@@ -225,6 +244,7 @@ def dossier_submit_online(
         position=None,
         at=at,
         before=None,
+        details={"fees_due": quote.total, "payment_request": bill.code} if bill is not None else None,
     )
     dossier.lookup_secret = secret
     return dossier

@@ -8,6 +8,7 @@ click on "Submit". Views parse the request, call a service or selector and rende
 from __future__ import annotations
 
 import functools
+import secrets
 import urllib.parse
 import uuid
 from collections.abc import Callable
@@ -53,15 +54,19 @@ from motcua.dossiers.services.drafts import (
     draft_start,
     draft_submit,
 )
+from motcua.dossiers.services.fees import dossier_fee_quote, exemption_categories, has_per_copy_fees
 from motcua.dossiers.services.form_data import form_data_clean
 from motcua.dossiers.services.result_signing import result_verification
 from motcua.dossiers.timeliness import dossier_timeliness_compute
 from motcua.dossiers.views.forms_citizen import (
     ApplicationForm,
     DocumentsForm,
+    FeesForm,
+    PayForm,
     RatingForm,
     SupplyForm,
     TrackForm,
+    TrackPaymentForm,
     TrackRatingForm,
     WithdrawForm,
 )
@@ -86,6 +91,7 @@ HISTORY_WORDS: dict[str, Any] = {
     Action.SUPPLY: gettext_lazy("The requested documents or information were handed in."),
     Action.REQUEST_PAYMENT: gettext_lazy("You were asked to pay the fees."),
     Action.RECORD_PAYMENT: gettext_lazy("Your payment was recorded."),
+    Action.RECORD_FEES: gettext_lazy("Your payment of the fees was recorded."),
     Action.REQUEST_OPINION: gettext_lazy("Another agency was asked for its opinion."),
     Action.ANSWER_OPINION: gettext_lazy("The other agency gave its opinion."),
     Action.ANNOUNCE_DELAY: gettext_lazy("The agency apologised for a delay and set a new date for the result."),
@@ -273,7 +279,29 @@ def _fees(content: ProcedureContent) -> dict[str, Any]:
         "fees": content.fees,
         "fees_fixed_total": fixed,
         "has_per_copy": any(f.basis == "per_copy" for f in content.fees),
+        "pay_before_receipt": content.online_level == "full",
     }
+
+
+def _draft_quote(draft: DossierDraft, content: ProcedureContent) -> Any:
+    """The quote of the draft's answers (None if they no longer fit the procedure: the fees step says why)."""
+    try:
+        return dossier_fee_quote(
+            content=content, copies=draft.fee_copies, applicant_category=draft.fee_exemption_category
+        )
+    except ValidationFailed:
+        return None
+
+
+def _pay_forms(bills: list[Any]) -> list[dict[str, Any]]:
+    """Each bill with, when it is still to pay, a "Pay online now" form carrying a fresh idempotency key."""
+    return [
+        {
+            "bill": bill,
+            "form": PayForm(initial={"idempotency_key": secrets.token_urlsafe(16)}) if bill.is_open else None,
+        }
+        for bill in bills
+    ]
 
 
 def _error_list(details: dict[str, Any], content: ProcedureContent, draft: DossierDraft) -> list[dict[str, str]]:
@@ -295,6 +323,8 @@ def _error_list(details: dict[str, Any], content: ProcedureContent, draft: Dossi
                 code = key.split(".", 1)[1]
                 prefix = f"{names[code]}: " if code in names else ""
                 errors.append({"text": f"{prefix}{message}", "url": _step_url(draft, DraftStep.DOCUMENTS)})
+            elif key.startswith("fees."):
+                errors.append({"text": str(message), "url": _step_url(draft, DraftStep.FEES)})
             else:
                 errors.append({"text": str(message), "url": ""})
     return errors
@@ -474,10 +504,46 @@ def draft_fees(request: HttpRequest, draft_id: uuid.UUID) -> HttpResponse:
     if done := _submitted_redirect(draft):
         return done
     content = procedure_content(draft.procedure_version)
+    categories = exemption_categories(content)
+    per_copy = has_per_copy_fees(content)
+    status = 200
     if request.method == "POST":
-        draft = draft_save_step(actor=request.user, draft=draft, step=DraftStep.FEES)
-        return _after_save(request, draft, DraftStep.REVIEW)
-    return render(request, "dossiers/citizen/draft_fees.html", _step_context(draft, DraftStep.FEES, **_fees(content)))
+        form = FeesForm(request.POST, categories=categories, per_copy=per_copy)
+        if form.is_valid():
+            recompute = request.POST.get("action") == "update"
+            try:
+                draft = draft_save_step(
+                    actor=request.user,
+                    draft=draft,
+                    step=DraftStep.FEES,
+                    copies=form.cleaned_data.get("copies") or 1,
+                    applicant_category=form.cleaned_data.get("applicant_category") or "",
+                    advance=not recompute,
+                )
+            except ValidationFailed as error:
+                for key, texts in (error.details or {}).items():
+                    for text in texts if isinstance(texts, list) else [texts]:
+                        form.add_error(key if key in form.fields else None, str(text))
+            else:
+                if recompute:
+                    return redirect(_step_url(draft, DraftStep.FEES))
+                return _after_save(request, draft, DraftStep.REVIEW)
+        status = 422
+    else:
+        form = FeesForm(
+            initial={"copies": draft.fee_copies, "applicant_category": draft.fee_exemption_category},
+            categories=categories,
+            per_copy=per_copy,
+        )
+    context = _step_context(
+        draft,
+        DraftStep.FEES,
+        form=form,
+        quote=_draft_quote(draft, content),
+        return_to=request.POST.get("return_to") or request.GET.get("return_to", ""),
+        **_fees(content),
+    )
+    return render(request, "dossiers/citizen/draft_fees.html", context, status=status)
 
 
 def _review_context(draft: DossierDraft, errors: list[dict[str, str]]) -> dict[str, Any]:
@@ -494,6 +560,7 @@ def _review_context(draft: DossierDraft, errors: list[dict[str, str]]) -> dict[s
         missing=missing,
         errors=errors,
         receiving_organisation=Organisation.objects.filter(code=receiving).first(),
+        quote=_draft_quote(draft, content),
         **_fees(content),
     )
 
@@ -555,12 +622,15 @@ def submitted(request: HttpRequest, code: str) -> HttpResponse:
     """The dossier code and, this once, the lookup secret."""
     dossier = _own_dossier(request, code)
     secret = request.session.pop(f"{SECRET_SESSION_PREFIX}{dossier.code}", None)
+    content = procedure_content(dossier.procedure_version)
     context = {
         "dossier": dossier,
         "secret": secret,
         "status_label": DossierStatus(dossier.status).label,
         "has_receipt": dossier.received_at is not None,
         "track_url": _track_url(request, dossier.code),
+        "bills": _pay_forms(selectors.dossier_bills(user=request.user, dossier=dossier)),
+        "pay_before_receipt": content.online_level == "full" and dossier.status == DossierStatus.NEW,
     }
     return _no_store(render(request, "dossiers/citizen/submitted.html", context))
 
@@ -699,6 +769,8 @@ def _detail_context(request: HttpRequest, dossier: Dossier, **extra: Any) -> dic
         "timeliness": timeliness,
         "timeliness_words": timeliness_words,
         "is_waiting_for_desk": dossier.status == DossierStatus.NEW,
+        "bills": _pay_forms(selectors.dossier_bills(user=request.user, dossier=dossier)),
+        "pay_before_receipt": content.online_level == "full" and dossier.status == DossierStatus.NEW,
     }
     if dossier.status == DossierStatus.RETURNED:
         context["rating"] = selectors.dossier_rating_of(dossier=dossier)
@@ -845,7 +917,20 @@ def track(request: HttpRequest) -> HttpResponse:
             }
             for line in lookup.history
         ]
-        context = {"lookup": lookup, "history": history}
+        payment_forms = [
+            {
+                "bill": bill,
+                "form": TrackPaymentForm(
+                    initial={
+                        **form.cleaned_data,
+                        "payment_request": bill.id,
+                        "idempotency_key": secrets.token_urlsafe(16),
+                    }
+                ),
+            }
+            for bill in lookup.bills
+        ]
+        context = {"lookup": lookup, "history": history, "bills": payment_forms}
         if lookup.can_rate:
             context["rating_form"] = TrackRatingForm(initial=form.cleaned_data)
         return _no_store(render(request, "dossiers/citizen/track.html", context))

@@ -247,3 +247,52 @@ class TrackRatingForm(TrackForm, RatingForm):
         super().__init__(*args, **kwargs)
         for name in ("code", "secret"):
             self.fields[name].widget = forms.HiddenInput()
+
+
+class FeesForm(forms.Form):
+    """The fees step: how many copies (when a line is priced per copy) and whether the applicant is in a group
+    the procedure exempts (asked plainly; the one-stop desk checks the proof later)."""
+
+    copies = forms.IntegerField(
+        label=_("How many copies do you need?"),
+        min_value=1,
+        max_value=1000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    applicant_category = forms.ChoiceField(
+        label=_("Are you in one of these groups?"),
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("People in these groups pay nothing for some lines. Bring the proof: the one-stop desk checks it."),
+    )
+
+    def __init__(self, *args: Any, categories: list[str], per_copy: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if per_copy:
+            self.fields["copies"].help_text = _("Lines priced per copy are multiplied by this number.")
+        else:
+            del self.fields["copies"]
+        if categories:
+            field = self.fields["applicant_category"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [("", _("No, none of these")), *[(category, category) for category in categories]]
+        else:
+            del self.fields["applicant_category"]
+
+
+class PayForm(forms.Form):
+    """ "Pay online now": a random key put in the form when it is shown, so that pressing twice starts one payment."""
+
+    idempotency_key = forms.CharField(max_length=200, widget=forms.HiddenInput)
+
+
+class TrackPaymentForm(TrackForm):
+    """Paying, or downloading a receipt, from the tracking page: the receipt's code and secret travel with it."""
+
+    payment_request = forms.UUIDField(widget=forms.HiddenInput)
+    idempotency_key = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("code", "secret"):
+            self.fields[name].widget = forms.HiddenInput()

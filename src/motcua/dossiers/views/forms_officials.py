@@ -73,13 +73,69 @@ class SupplementRequestForm(ActionForm):
 
 
 class PaymentRequestForm(ActionForm):
-    amount = forms.IntegerField(label=_("Amount (đồng)"), min_value=1)
-    note = forms.CharField(label=_("Note"), required=False)
+    """The financial obligation: an amount, or lines chosen from the procedure's fees (one or the other)."""
+
+    amount = forms.IntegerField(
+        label=_("Amount (đồng)"),
+        min_value=1,
+        required=False,
+        help_text=_("Or choose lines from the procedure's fees below."),
+    )
+    fee_codes = forms.MultipleChoiceField(
+        label=_("Fee lines of the procedure"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    copies = forms.IntegerField(
+        label=_("Copies"),
+        min_value=1,
+        max_value=1000,
+        initial=1,
+        required=False,
+        help_text=_("For lines priced per copy."),
+    )
+    note = forms.CharField(
+        label=_("What is to be paid"),
+        required=False,
+        max_length=300,
+        help_text=_("Printed on the bill, e.g. the legal basis of the obligation."),
+    )
+
+    def __init__(self, *args: Any, content: ProcedureContent | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fees = list(content.fees) if content is not None else []
+        field = self.fields["fee_codes"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(fee.code, f"{fee.name} ({fee.amount:,} đồng)".replace(",", ".")) for fee in fees]
+        if not fees:
+            del self.fields["fee_codes"]
+            del self.fields["copies"]
+            self.fields["amount"].required = True
+            self.fields["amount"].help_text = ""
 
 
 class PaymentRecordForm(ActionForm):
-    amount = forms.IntegerField(label=_("Amount paid (đồng)"), min_value=0)
-    reference = forms.CharField(label=_("Receipt or transaction number"), required=False, max_length=100)
+    """Money paid at the counter for the open bill (recorded by payments, with its receipt)."""
+
+    amount = forms.IntegerField(label=_("Amount received (đồng)"), min_value=0)
+    reference = forms.CharField(
+        label=_("Paper receipt number"),
+        required=False,
+        max_length=50,
+        help_text=_("Only if a paper receipt was given."),
+    )
+    error_fields = {"paper_receipt_number": "reference"}
+
+
+class CounterPaymentForm(forms.Form):
+    """Money paid at the counter for one bill of the dossier (the fees billed at application, for instance)."""
+
+    amount = forms.IntegerField(label=_("Amount received (đồng)"), min_value=0)
+    paper_receipt_number = forms.CharField(
+        label=_("Paper receipt number"),
+        max_length=50,
+        required=False,
+        help_text=_("Only if a paper receipt was given."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
 class OpinionRequestForm(ActionForm):

@@ -40,9 +40,11 @@ from motcua.core.exceptions import (
 )
 from motcua.core.permissions import user_can
 from motcua.dossiers import documents, documents_mapping, selectors, services
+from motcua.dossiers.billing import FEES_PURPOSE, OBLIGATION_PURPOSE, open_requests_of
 from motcua.dossiers.catalogue import procedure_content
 from motcua.dossiers.models import (
     RUNNING_STATUSES,
+    Channel,
     DelayNotice,
     Dossier,
     DossierFile,
@@ -50,7 +52,7 @@ from motcua.dossiers.models import (
     OpinionRequest,
     SupplementRequest,
 )
-from motcua.dossiers.rules import DOSSIER_ROLES
+from motcua.dossiers.rules import DOSSIER_ROLES, acting_position
 from motcua.dossiers.services.result_signing import (
     approver_signs,
     organisation_seals_results,
@@ -63,14 +65,16 @@ from motcua.dossiers.views.forms_officials import (
     ActionForm,
     ApproveForm,
     CounterIntakeForm,
+    CounterPaymentForm,
     CounterProcedureForm,
     LogBookForm,
+    PaymentRequestForm,
     ReturnToStepForm,
     SupplyForm,
     form_errors_apply,
     lines,
 )
-from motcua.dossiers.workflow import STEP_ACTIONS, Action, decision_step_index
+from motcua.dossiers.workflow import STEP_ACTIONS, Action, Actor, decision_step_index
 from motcua.procedures.models import Procedure, ProcedureVersion
 from motcua.procedures.selectors import procedures_receivable_at
 
@@ -437,13 +441,14 @@ def _form_for(
     if form_class is ReturnToStepForm:
         index = dossier.current_step_index or 0
         kwargs["steps"] = [(step.code, step.name) for step in content.workflow[:index]]
-    if form_class is SupplyForm:
+    if form_class in (SupplyForm, PaymentRequestForm):
         kwargs["content"] = content
     if data is None:
         start = {"seen_state": _state_token(dossier), "expected_step": dossier.current_step_code}
         start.update(initial or {})
         if action == Action.RECORD_PAYMENT:
-            start["amount"] = dossier.fees_due
+            obligation = next((r for r in open_requests_of(dossier) if r.purpose == OBLIGATION_PURPOSE), None)
+            start["amount"] = obligation.amount if obligation is not None else 0
         return form_class(initial=start, **kwargs)
     return form_class(data, files, **kwargs)
 
@@ -512,8 +517,32 @@ def _form_rows(dossier: Dossier, content: Any) -> list[tuple[str, str]]:
     return rows
 
 
+def _bills(
+    user: Any, dossier: Dossier, counter: tuple[str, CounterPaymentForm] | None
+) -> tuple[list[dict[str, Any]], bool]:
+    """The dossier's bills; for a clerk of its organisations, a counter payment form on the fees still to pay (the
+    financial obligation of status 6 is recorded with the "Record the payment" action)."""
+    is_clerk = acting_position(user, dossier, Actor.CLERK) is not None
+    rows = []
+    for bill in selectors.dossier_bills(user=user, dossier=dossier):
+        form = None
+        if is_clerk and bill.is_open and bill.request.purpose == FEES_PURPOSE:
+            key = str(bill.request.pk)
+            if counter is not None and counter[0] == key:
+                form = counter[1]
+            else:
+                form = CounterPaymentForm(prefix=f"counter-{key}", initial={"amount": bill.request.amount})
+        rows.append({"bill": bill, "counter_form": form})
+    return rows, is_clerk
+
+
 def _process_page(
-    request: HttpRequest, dossier: Dossier, *, bound: tuple[str, ActionForm] | None = None, status: int = 200
+    request: HttpRequest,
+    dossier: Dossier,
+    *,
+    bound: tuple[str, ActionForm] | None = None,
+    counter: tuple[str, CounterPaymentForm] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     user = request.user
     now = timezone.now()
@@ -552,7 +581,11 @@ def _process_page(
     files = list(DossierFile.objects.filter(dossier=dossier).order_by("purpose", "component_code", "created_at"))
     component_names = {component.code: component.name for component in content.components}
     secrets = request.session.get(RECEIPT_SECRET_KEY, {})
+    bills, is_clerk = _bills(user, dossier, counter)
     context = {
+        "bills": bills,
+        "is_clerk": is_clerk,
+        "pay_before_receipt": content.online_level == "full" and dossier.channel == Channel.ONLINE,
         "dossier": dossier,
         "content": content,
         "version": dossier.procedure_version,
@@ -631,14 +664,24 @@ def _call_service(action: str, *, user: Any, dossier: Dossier, form: ActionForm,
         return _("The supplement was recorded; the clock runs again and the appointment moved.")
     if action == Action.REQUEST_PAYMENT:
         services.dossier_request_payment(
-            actor=user, dossier=dossier, amount=data["amount"], note=data.get("note", ""), expected_step=expected
+            actor=user,
+            dossier=dossier,
+            amount=data.get("amount"),
+            fee_codes=data.get("fee_codes") or [],
+            copies=data.get("copies") or 1,
+            note=data.get("note", ""),
+            expected_step=expected,
         )
         return _("The applicant was asked to pay; the clock is paused until the payment is recorded.")
     if action == Action.RECORD_PAYMENT:
-        services.dossier_record_payment(
-            actor=user, dossier=dossier, amount=data["amount"], reference=data.get("reference", "")
+        services.dossier_payment_record_at_counter(
+            actor=user,
+            dossier=dossier,
+            amount=data["amount"],
+            paper_receipt_number=data.get("reference", ""),
+            purpose=OBLIGATION_PURPOSE,
         )
-        return _("The payment was recorded; processing resumes.")
+        return _("The payment was recorded and its receipt issued; processing resumes.")
     if action == Action.REQUEST_OPINION:
         services.dossier_request_opinion(
             actor=user,

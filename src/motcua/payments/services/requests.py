@@ -177,8 +177,8 @@ def payment_request_create(
         after={**request_snapshot(request), "lines": [line.amount for line in cleaned], "purpose": purpose},
         actor=actor,
     )
+    request.pay_token = token  # before the notice: a payer without an account is sent the pay link
     payment_notify(event=PAYMENT_REQUESTED, request=request)
-    request.pay_token = token
     return request
 
 

@@ -1,4 +1,4 @@
-"""`motcua demo`: load the demo agencies and accounts for the embedded run.
+"""`motcua demo`: load the demo agencies, procedures, treasury accounts and accounts for the embedded run.
 
 Passwords are random for each installation and written to <data dir>/demo-logins.txt (printed by
 `motcua serve`), so a demo database is never reachable with a password published in the code. The
@@ -22,6 +22,7 @@ from motcua.agencies.services import agencies_load_demo, position_assign
 from motcua.core.permissions import SYSTEM
 from motcua.exchange.services.demo import exchange_demo_load
 from motcua.feedback.services import feedback_load_demo
+from motcua.payments.services import payments_load_demo
 from motcua.procedures.services import procedures_load_demo
 from motcua.signatures.services import pki_init
 
@@ -72,6 +73,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             agencies_load_demo(actor=SYSTEM)
             procedures_load_demo(actor=SYSTEM)
+            # Treasury accounts of the demo agencies, so that fees can be paid online (sandbox gateway).
+            payments_load_demo(actor=SYSTEM)
             rows = []
             for username, full_name, role, code, title in DEMO_OFFICIALS:
                 user = user_create_official(
