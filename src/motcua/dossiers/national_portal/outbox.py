@@ -40,6 +40,7 @@ from motcua.agencies.models import Position
 from motcua.agencies.selectors import user_is_platform_admin
 from motcua.core.audit import audit_record
 from motcua.core.permissions import permission_require, rule_register
+from motcua.core.retry import backoff_delay, on_commit_once
 from motcua.dossiers.models import Dossier, DossierEvent, PortalOutboxRecord
 from motcua.dossiers.national_portal.clients import (
     NationalPortalClient,
@@ -124,10 +125,7 @@ def _deliver_soon() -> None:
 
 def delivery_schedule() -> None:
     """Enqueue one delivery task when the current transaction commits (once per transaction)."""
-    pending_callbacks = getattr(transaction.get_connection(), "run_on_commit", [])
-    if any(callback is _deliver_soon for _savepoints, callback, *_rest in pending_callbacks):
-        return
-    transaction.on_commit(_deliver_soon)
+    on_commit_once(_deliver_soon)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -148,11 +146,13 @@ class DeliveryReport:
 
 
 def retry_delay(*, attempts: int, rng: random.Random | None = None) -> dt.timedelta:
-    """Exponential back-off with jitter: between half and all of min(cap, base × 2^(attempts-1))."""
-    base = _setting("NATIONAL_PORTAL_RETRY_BASE_SECONDS", 30)
-    cap = _setting("NATIONAL_PORTAL_RETRY_MAX_SECONDS", 3600)
-    ceiling = min(cap, base * 2 ** max(attempts - 1, 0))
-    return dt.timedelta(seconds=ceiling / 2 + (rng or random).uniform(0, ceiling / 2))
+    """Exponential back-off with jitter (core.retry), with this outbox's base and cap."""
+    return backoff_delay(
+        attempts=attempts,
+        base_seconds=_setting("NATIONAL_PORTAL_RETRY_BASE_SECONDS", 30),
+        cap_seconds=_setting("NATIONAL_PORTAL_RETRY_MAX_SECONDS", 3600),
+        rng=rng,
+    )
 
 
 def portal_outbox_due(*, now: dt.datetime) -> QuerySet[PortalOutboxRecord]:

@@ -392,6 +392,19 @@ def main_file(document: OutgoingDocument) -> DocumentFile | None:
     return document.files.filter(purpose=DocumentFile.Purpose.MAIN, is_current=True).first()
 
 
+def _status_move(
+    document: OutgoingDocument, *, to: str, action: str, actor: Any, at: dt.datetime | None, note: str
+) -> OutgoingDocument:
+    """Move a locked draft, already checked, to its next status, with its history line and audit event."""
+    before, from_status = audited(document), document.status
+    document.status = to
+    document.save(update_fields=["status", "updated_at"])
+    history_add(
+        document=document, action=action, from_status=from_status, actor=actor, at=moment(at), before=before, note=note
+    )
+    return document
+
+
 @transaction.atomic
 def outgoing_submit(
     *, actor: Any, document: OutgoingDocument, note: str = "", at: dt.datetime | None = None
@@ -404,19 +417,7 @@ def outgoing_submit(
         raise InvalidState(
             _("Upload the document's text as a PDF before submitting it."), code="exchange_main_file_missing"
         )
-    before, from_status = audited(document), document.status
-    document.status = Status.IN_REVIEW
-    document.save(update_fields=["status", "updated_at"])
-    history_add(
-        document=document,
-        action="outgoing_submitted",
-        from_status=from_status,
-        actor=actor,
-        at=moment(at),
-        before=before,
-        note=note,
-    )
-    return document
+    return _status_move(document, to=Status.IN_REVIEW, action="outgoing_submitted", actor=actor, at=at, note=note)
 
 
 @transaction.atomic
@@ -427,19 +428,9 @@ def outgoing_review(
     document = _locked(document)
     permission_require(actor, "exchange.review", document)
     status_require(document, Status.IN_REVIEW)
-    before, from_status = audited(document), document.status
-    document.status = Status.AWAITING_SIGNATURE
-    document.save(update_fields=["status", "updated_at"])
-    history_add(
-        document=document,
-        action="outgoing_reviewed",
-        from_status=from_status,
-        actor=actor,
-        at=moment(at),
-        before=before,
-        note=note,
+    return _status_move(
+        document, to=Status.AWAITING_SIGNATURE, action="outgoing_reviewed", actor=actor, at=at, note=note
     )
-    return document
 
 
 @transaction.atomic
@@ -453,19 +444,7 @@ def outgoing_return(
     note = " ".join((note or "").split())
     if not note:
         raise ValidationFailed(details={"note": [str(_("Say what the drafter should change."))]})
-    before, from_status = audited(document), document.status
-    document.status = Status.DRAFT
-    document.save(update_fields=["status", "updated_at"])
-    history_add(
-        document=document,
-        action="outgoing_returned",
-        from_status=from_status,
-        actor=actor,
-        at=moment(at),
-        before=before,
-        note=note,
-    )
-    return document
+    return _status_move(document, to=Status.DRAFT, action="outgoing_returned", actor=actor, at=at, note=note)
 
 
 @transaction.atomic
@@ -476,19 +455,7 @@ def outgoing_cancel(
     document = _locked(document)
     permission_require(actor, "exchange.cancel", document)
     status_require(document, Status.DRAFT)
-    before, from_status = audited(document), document.status
-    document.status = Status.CANCELLED
-    document.save(update_fields=["status", "updated_at"])
-    history_add(
-        document=document,
-        action="outgoing_cancelled",
-        from_status=from_status,
-        actor=actor,
-        at=moment(at),
-        before=before,
-        note=note,
-    )
-    return document
+    return _status_move(document, to=Status.CANCELLED, action="outgoing_cancelled", actor=actor, at=at, note=note)
 
 
 def _page_box(data: bytes, *, left_of_signature: bool) -> tuple[int, tuple[int, int, int, int]]:

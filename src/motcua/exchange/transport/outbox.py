@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from motcua.core.audit import audit_record
 from motcua.core.permissions import permission_require
+from motcua.core.retry import backoff_delay, on_commit_once
 from motcua.exchange.identity import node_id
 from motcua.exchange.models import InboundMessage, OutboxMessage, Recipient
 from motcua.exchange.routing import Route, node_get
@@ -119,10 +120,7 @@ def _deliver_soon() -> None:
 
 def delivery_schedule() -> None:
     """Enqueue one delivery task when the current transaction commits (once per transaction)."""
-    pending_callbacks = getattr(transaction.get_connection(), "run_on_commit", [])
-    if any(callback is _deliver_soon for _savepoints, callback, *_rest in pending_callbacks):
-        return
-    transaction.on_commit(_deliver_soon)
+    on_commit_once(_deliver_soon)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -143,11 +141,13 @@ class DeliveryReport:
 
 
 def retry_delay(*, attempts: int, rng: random.Random | None = None) -> dt.timedelta:
-    """Exponential back-off with jitter: between half and all of min(cap, base × 2^(attempts-1))."""
-    base = _setting("EXCHANGE_RETRY_BASE_SECONDS")
-    cap = _setting("EXCHANGE_RETRY_MAX_SECONDS")
-    ceiling = min(cap, base * 2 ** max(attempts - 1, 0))
-    return dt.timedelta(seconds=ceiling / 2 + (rng or random).uniform(0, ceiling / 2))
+    """Exponential back-off with jitter (core.retry), with this outbox's base and cap."""
+    return backoff_delay(
+        attempts=attempts,
+        base_seconds=_setting("EXCHANGE_RETRY_BASE_SECONDS"),
+        cap_seconds=_setting("EXCHANGE_RETRY_MAX_SECONDS"),
+        rng=rng,
+    )
 
 
 def outbox_due(*, now: dt.datetime) -> QuerySet[OutboxMessage]:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
-import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+
+from motcua.core.retry import backoff_delay
 
 logger = logging.getLogger("motcua.notifications")
 
@@ -29,12 +29,7 @@ def setting_float(name: str, default: float) -> float:
     return float(getattr(settings, name, default))
 
 
-def retry_delay(
-    *, attempts: int, base_seconds: float, cap_seconds: float, rng: random.Random | None = None
-) -> dt.timedelta:
-    """Exponential back-off with jitter: between half and all of min(cap, base × 2^(attempts-1))."""
-    ceiling = min(cap_seconds, base_seconds * 2 ** max(attempts - 1, 0))
-    return dt.timedelta(seconds=ceiling / 2 + (rng or random).uniform(0, ceiling / 2))
+retry_delay = backoff_delay  # the name the delivery services use
 
 
 def json_check(value: Any, *, what: str) -> None:
