@@ -64,7 +64,13 @@ def _raw_rate(call, *, seconds: float, threads: int) -> float:
     def loop(index: int) -> None:
         session = requests.Session()
         while time.perf_counter() < deadline:
-            call(session)
+            try:
+                call(session)
+            except requests.ConnectionError:
+                # A server may close a kept-alive connection just as the next request goes out (the refused POST
+                # is answered before its body is read): that round trip does not count, a new connection is made.
+                session = requests.Session()
+                continue
             count[index] += 1
 
     started = time.perf_counter()
