@@ -26,6 +26,29 @@ def test_worker_runs_a_queued_task_from_the_database(settings):
     assert stored.return_value == {"intact": True, "events_checked": 1, "first_bad_sequence": None, "problem": ""}
 
 
+@pytest.fixture
+def task_loggers():
+    loggers = [logging.getLogger(name) for name in ("django_tasks", "django_tasks_db")]
+    levels = [logger.level for logger in loggers]
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("level", "tasks_named"), [("WARNING", False), ("INFO", True)])
+def test_the_worker_names_the_tasks_it_runs_only_at_the_configured_level(
+    settings, caplog, task_loggers, level, tasks_named
+):
+    settings.TASKS = DATABASE_TASKS
+    settings.TASK_LOG_LEVEL = level
+    audit_record(action="test.event", object_type="thing")
+    result = audit_chain_verify_task.enqueue()
+    call_command("worker", max_tasks=1, interval=0.1)
+    lines = [record.getMessage() for record in caplog.records if record.name.startswith("django_tasks")]
+    assert any(f"id={result.id}" in line and "SUCCESSFUL" in line for line in lines) is tasks_named
+
+
 def test_json_log_lines_carry_the_request_id(capsys):
     from pythonjsonlogger.json import JsonFormatter
 

@@ -395,6 +395,9 @@ METRICS_ALLOWED_ADDRESSES = env_list("MOTCUA_METRICS_ALLOWED_ADDRESSES", "127.0.
 
 LOG_JSON = env_bool("MOTCUA_LOG_JSON", False)
 LOG_LEVEL = env("MOTCUA_LOG_LEVEL", "INFO")
+# The task worker's own log lines (INFO names every task it runs, the periodic sweeps' included).
+TASK_LOG_LEVEL = env("MOTCUA_TASK_LOG_LEVEL", "WARNING").upper()
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -418,7 +421,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # The worker narrates every task it runs at INFO; periodic sweeps would fill the log every few seconds.
-        "django_tasks": {"level": env("MOTCUA_TASK_LOG_LEVEL", "WARNING")},
+        "django_tasks": {"level": TASK_LOG_LEVEL},
+        "django_tasks_db": {"level": TASK_LOG_LEVEL},
         # fontTools narrates every font subset (each visible signature stamp) at INFO.
         "fontTools": {"level": "WARNING"},
         # pyHanko warns on every B-LT signature that fetching is off: Motcua gives it the revocation data itself.

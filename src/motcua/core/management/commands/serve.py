@@ -46,6 +46,8 @@ class Command(BaseCommand):
             "--bind", f"{options['host']}:{options['port']}",
             "--workers", str(options["web_workers"]), "--threads", "4",
             "--access-logfile", "-", "--graceful-timeout", "10",
+            # Unused here, and its default path in the home directory is shared by every instance on the machine.
+            "--no-control-socket",
         ]  # fmt: skip
         processes = [subprocess.Popen(web)]  # noqa: S603 - our own fixed command line
         if not options["no_worker"]:

@@ -1,5 +1,24 @@
+import logging
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
+
+
+class _Worker(DatabaseWorker):
+    """django-tasks' database worker, whose own log lines follow ``MOTCUA_TASK_LOG_LEVEL``.
+
+    Left alone it sets its loggers to INFO at the default verbosity, over the settings' LOGGING, and names every
+    task it runs: the periodic sweeps would fill the log every few seconds.
+    """
+
+    def configure_logging(self, verbosity: int) -> None:
+        super().configure_logging(verbosity)
+        if verbosity == 1:
+            level = logging.getLevelName(settings.TASK_LOG_LEVEL)
+            for name in ("django_tasks", "django_tasks_db"):
+                logging.getLogger(name).setLevel(level)
 
 
 class Command(BaseCommand):
@@ -17,7 +36,9 @@ class Command(BaseCommand):
             "--interval",
             str(options["interval"]),
             "--no-startup-delay",
+            "--verbosity",
+            str(options["verbosity"]),
         ]
         if options["max_tasks"]:
             arguments += ["--max-tasks", str(options["max_tasks"])]
-        call_command("db_worker", *arguments)
+        call_command(_Worker(stdout=self.stdout, stderr=self.stderr), *arguments)
