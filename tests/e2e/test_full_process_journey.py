@@ -199,7 +199,7 @@ def test_apply_pay_online_process_receive_the_result_and_rate(browser, live_serv
     # Back at Motcua: settled by the sandbox's callback to the live server, then on to the dossier's page.
     page.wait_for_url(f"{live_server.url}/payments/return/**")
     expect(page.locator("#result.message--success")).to_be_visible()
-    page.get_by_role("link", name="Continue").click()
+    page.get_by_role("link", name=f"Back to {dossier.code}").click()
     page.wait_for_url(f"**/dossiers/mine/{dossier.code}/")
     paid = page.locator(f"[data-payment='{bill.code}']")
     expect(paid).to_have_attribute("data-status", "paid")
