@@ -94,3 +94,12 @@ def test_the_public_pages_answer_without_a_server_error(client):
             for method in ("get", "post"):
                 response = getattr(client, method)(_concrete(route))
                 assert response.status_code < 500, (method, route, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/agencies/", "/procedures/", "/feedback/"],
+)
+def test_pages_that_only_show_refuse_a_post(client, path):
+    assert client.post(path).status_code == 405
+    assert client.head(path).status_code in (200, 302)

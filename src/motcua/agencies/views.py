@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from motcua.agencies import selectors
 from motcua.agencies.models import Organisation
@@ -13,6 +14,7 @@ from motcua.core.exceptions import NotFound
 PAGE_SIZE = 25
 
 
+@require_safe
 def organisation_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:200]
     kind = request.GET.get("kind", "")
@@ -37,6 +39,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def organisation_detail(request: HttpRequest, code: str) -> HttpResponse:
     try:
         organisation = selectors.organisation_get(code_or_id=code)

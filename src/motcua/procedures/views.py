@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from motcua.core.exceptions import NotFound
 from motcua.procedures import selectors
@@ -17,6 +18,7 @@ def _choice(value: str, allowed: list[str]) -> str:
     return value if value in allowed else ""
 
 
+@require_safe
 def procedure_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:200]
     fields = selectors.field_list()
@@ -55,6 +57,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     try:
         version = selectors.procedure_version_get(procedure_code=code)

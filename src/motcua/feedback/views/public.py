@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from motcua.accounts.models import User
 from motcua.agencies.selectors import organisation_list
@@ -75,6 +75,7 @@ def _person(request: HttpRequest) -> User | None:
 # ------------------------------------------------------------------------------------------------------
 
 
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     """Search the published answers (with or without diacritics), by agency, procedure and field; paged."""
     filters = selectors.feedback_public_filters()
@@ -116,6 +117,7 @@ def _answer_context(request: HttpRequest, feedback: Feedback, **extra: Any) -> d
     }
 
 
+@require_safe
 def answer(request: HttpRequest, code: str) -> HttpResponse:
     """One published answer: the question as published (no personal data), the answer, its rating."""
     try:
@@ -272,6 +274,7 @@ def send(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@require_safe
 def sent(request: HttpRequest, code: str) -> HttpResponse:
     """The feedback's code and, this once, its lookup secret."""
     secrets_shown = request.session.pop(SECRET_SESSION_KEY, {})
@@ -374,6 +377,7 @@ def _follow_context(request: HttpRequest, feedback: Feedback, **extra: Any) -> d
 
 
 @never_cache
+@require_safe
 def follow_detail(request: HttpRequest, code: str) -> HttpResponse:
     feedback = _followed(request, code)
     if feedback is None:
@@ -415,6 +419,7 @@ def follow_supplement(request: HttpRequest, code: str) -> HttpResponse:
     return _no_store(render(request, "feedback/public/follow_detail.html", context, status=status))
 
 
+@require_safe
 def follow_file(request: HttpRequest, code: str, attachment_id: uuid.UUID) -> FileResponse:
     feedback = _followed(request, code)
     if feedback is None:
@@ -428,6 +433,7 @@ def follow_file(request: HttpRequest, code: str, attachment_id: uuid.UUID) -> Fi
 
 @login_required
 @never_cache
+@require_safe
 def mine(request: HttpRequest) -> HttpResponse:
     """The signed-in person's feedback, newest first."""
     page = Paginator(selectors.feedback_list_for_submitter(user=request.user), PAGE_SIZE).get_page(
