@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -99,10 +98,6 @@ def payment_events_register() -> None:
         )
 
 
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}" if path else ""
-
-
 def _receipt_of(request: Any) -> Any:
     from motcua.payments.models import Receipt
 
@@ -111,6 +106,8 @@ def _receipt_of(request: Any) -> Any:
 
 def payment_context(*, event: str, request: Any, transaction: Any = None, refund: Any = None) -> dict[str, Any]:
     """What the messages may say: JSON values only (the templates translate and format them)."""
+    from motcua.notifications.services import link_absolute
+
     has_account = request.payer_user_id is not None
     context: dict[str, Any] = {
         "code": request.code,
@@ -131,14 +128,14 @@ def payment_context(*, event: str, request: Any, transaction: Any = None, refund
     }
     if event == PAYMENT_REQUESTED and not has_account and request.pay_token:
         # The pay link of someone without an account: its token exists only now, right after the bill was made.
-        context["pay_link"] = _absolute(reverse("payments:pay_link", args=[request.pay_token]))
+        context["pay_link"] = link_absolute(reverse("payments:pay_link", args=[request.pay_token]))
     if event == PAYMENT_SUCCEEDED:
         receipt = _receipt_of(request)
         if receipt is not None:
             context["receipt_series"] = receipt.series
             context["receipt_number"] = receipt.number_text
         if has_account:
-            context["receipt_url"] = _absolute(reverse("payments:receipt", args=[request.pk]))
+            context["receipt_url"] = link_absolute(reverse("payments:receipt", args=[request.pk]))
     if refund is not None:
         context["refund_amount"] = int(refund.amount)
         context["refund_kind"] = str(refund.kind)

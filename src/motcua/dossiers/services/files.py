@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import IO, Any
@@ -18,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from motcua.accounts.models import User
 from motcua.core.audit import audit_record, snapshot
 from motcua.core.exceptions import NotAuthenticated, PermissionDenied, ValidationFailed
+from motcua.core.files import safe_name as _safe_name
 from motcua.dossiers.models import Dossier, DossierFile
 from motcua.dossiers.services._base import Errors, add_error
 from motcua.procedures.content import ProcedureContent
@@ -42,16 +41,6 @@ class FileRef:
     component_code: str
     upload_id: uuid.UUID | None = None
     reuse_file_id: uuid.UUID | None = None
-
-
-def _safe_name(name: str) -> str:
-    base = os.path.basename((name or "").replace("\\", "/"))
-    base = "".join(char for char in unicodedata.normalize("NFC", base) if unicodedata.category(char)[0] != "C")
-    base = base.strip().strip(".") or "file"
-    if len(base) > 200:
-        stem, _dot, extension = base.rpartition(".")
-        base = f"{stem[:190]}.{extension[:8]}" if stem else base[:200]
-    return base
 
 
 def file_content_check(*, content: IO[bytes], name: str, size: int | None) -> tuple[str, str, int]:

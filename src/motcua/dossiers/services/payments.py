@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from motcua.core.exceptions import InvalidState, NotAuthenticated, NotFound, PermissionDenied
 from motcua.core.permissions import SYSTEM, user_can
-from motcua.dossiers.billing import FEES_PURPOSE, OBLIGATION_PURPOSE, PURPOSES, open_requests_of, request_of_dossier
+from motcua.dossiers.billing import FEES_PURPOSE, OBLIGATION_PURPOSE, open_requests_of, request_of_dossier
 from motcua.dossiers.models import Dossier
 from motcua.dossiers.rules import acting_position, is_applicant
 from motcua.dossiers.selectors import dossier_find_by_receipt
@@ -103,15 +103,6 @@ def dossier_payment_record_at_counter(
     return paid
 
 
-def _check_open_bill(dossier: Dossier, payment_request_id: uuid.UUID | str) -> PaymentRequest:
-    request = request_of_dossier(dossier, payment_request_id)
-    if request is None or request.purpose not in PURPOSES:
-        raise NotFound(_("This dossier has no such payment request."))
-    if request.status != RequestStatus.OPEN:
-        raise InvalidState(_("This payment request is no longer awaiting payment."), code="payment_request_not_open")
-    return request
-
-
 def dossier_payment_start(
     *,
     actor: Any,
@@ -127,7 +118,7 @@ def dossier_payment_start(
         raise NotAuthenticated()
     if not is_applicant(actor, dossier):
         raise NotFound()
-    request = _check_open_bill(dossier, payment_request_id)
+    request = _bill_to_pay(dossier, payment_request_id, None)
     return payments.payment_start(
         actor=actor,
         request=request,
@@ -152,7 +143,7 @@ def dossier_payment_start_with_secret(
     come back to the tracking page. The receipt proves who pays (rate-limited, "not found" for a wrong secret,
     as the public lookup), so the payment is started on the platform's behalf."""
     dossier = dossier_find_by_receipt(code=code, secret=secret, client_address=client_address)
-    request = _check_open_bill(dossier, payment_request_id)
+    request = _bill_to_pay(dossier, payment_request_id, None)
     return payments.payment_start(
         actor=SYSTEM,
         request=request,

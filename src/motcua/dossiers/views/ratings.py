@@ -10,20 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from motcua.core.exceptions import MotcuaError, NotFound, RateLimited, ValidationFailed
+from motcua.core.exceptions import MotcuaError, NotFound, RateLimited
 from motcua.core.middleware import client_address
 from motcua.dossiers import services
 from motcua.dossiers.views.citizen import _applicant_required, _detail_context, _no_store, _own_dossier
 from motcua.dossiers.views.forms_citizen import RatingForm, TrackRatingForm
-
-
-def _errors_to_form(form: RatingForm, error: MotcuaError) -> None:
-    if isinstance(error, ValidationFailed) and error.details:
-        for name, texts in error.details.items():
-            for text in texts if isinstance(texts, list) else [texts]:
-                form.add_error(name if name in form.fields else None, str(text))
-    else:
-        form.add_error(None, str(error.message))
+from motcua.dossiers.views.forms_officials import form_errors_apply
 
 
 @_applicant_required
@@ -40,7 +32,7 @@ def mine_rate(request: HttpRequest, code: str) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except MotcuaError as error:
-            _errors_to_form(form, error)
+            form_errors_apply(form, error)
         else:
             messages.success(request, _("Thank you for your rating. It helps the agency serve people better."))
             return redirect("dossiers:mine_detail", code=dossier.code)
@@ -69,8 +61,8 @@ def track_rate(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("No dossier matches this code and lookup secret."))
             status = 404
         except MotcuaError as error:
-            _errors_to_form(form, error)
-            status = 409 if not isinstance(error, ValidationFailed) else 422
+            form_errors_apply(form, error)
+            status = error.http_status
         else:
             return _no_store(render(request, "dossiers/citizen/rated.html", {"code": form.cleaned_data["code"]}))
     return _no_store(render(request, "dossiers/citizen/track_rate.html", {"form": form}, status=status))

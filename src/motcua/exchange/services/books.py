@@ -40,9 +40,9 @@ def book_default(*, organisation: Organisation, direction: str) -> DocumentBook:
             book = DocumentBook.objects.create(
                 organisation=organisation, direction=direction, code=code, name=name, is_default=True
             )
+            audit_record(action="exchange.book_opened", instance=book, after=snapshot(book))
     except IntegrityError:  # opened at the same moment by another request
         return DocumentBook.objects.get(organisation=organisation, direction=direction, is_default=True)
-    audit_record(action="exchange.book_opened", instance=book, after=snapshot(book))
     return book
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import unicodedata
 from typing import IO, Any
 
 import filetype
@@ -13,6 +11,7 @@ from django.core.files.base import ContentFile, File
 from django.utils.translation import gettext_lazy as _
 
 from motcua.core.exceptions import ValidationFailed
+from motcua.core.files import safe_name
 from motcua.exchange.models import DocumentFile
 
 PDF = "application/pdf"
@@ -31,16 +30,6 @@ _CHUNK = 64 * 1024
 
 def attachment_max_bytes() -> int:
     return int(settings.EXCHANGE_ATTACHMENT_MAX_BYTES)
-
-
-def safe_name(name: str) -> str:
-    base = os.path.basename((name or "").replace("\\", "/"))
-    base = "".join(char for char in unicodedata.normalize("NFC", base) if unicodedata.category(char)[0] != "C")
-    base = base.strip().strip(".") or "file"
-    if len(base) > 200:
-        stem, _dot, extension = base.rpartition(".")
-        base = f"{stem[:190]}.{extension[:8]}" if stem else base[:200]
-    return base
 
 
 def _too_large() -> ValidationFailed:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from motcua.agencies.models import Position
 from motcua.agencies.search import search_fold
 from motcua.core.audit import audit_record, snapshot
 from motcua.core.exceptions import NotAuthenticated, NotFound, ValidationFailed
+from motcua.core.files import safe_name
 from motcua.core.permissions import SystemActor, permission_require, user_can
 from motcua.dossiers.services.files import file_content_check
 from motcua.feedback.deadlines import current_due_at
@@ -154,16 +154,6 @@ def attachments_max() -> int:
     return int(settings.FEEDBACK_ATTACHMENTS_MAX)
 
 
-def _safe_name(name: str) -> str:
-    base = os.path.basename((name or "").replace("\\", "/"))
-    base = "".join(char for char in unicodedata.normalize("NFC", base) if unicodedata.category(char)[0] != "C")
-    base = base.strip().strip(".") or "file"
-    if len(base) > 200:
-        stem, _dot, extension = base.rpartition(".")
-        base = f"{stem[:190]}.{extension[:8]}" if stem else base[:200]
-    return base
-
-
 def attachments_check(uploads: Sequence[Upload], errors: Errors) -> list[tuple[Upload, str, str, str, int]]:
     """Check every file by its real content and size (as dossiers do) before any is kept; nothing is stored."""
     checked: list[tuple[Upload, str, str, str, int]] = []
@@ -171,7 +161,7 @@ def attachments_check(uploads: Sequence[Upload], errors: Errors) -> list[tuple[U
         add_error(errors, "attachments", _("Attach at most %(count)d files.") % {"count": attachments_max()})
         return checked
     for number, upload in enumerate(uploads):
-        name = _safe_name(upload.name)
+        name = safe_name(upload.name)
         try:
             mime, sha256, size = file_content_check(content=upload.content, name=name, size=upload.size)
         except ValidationFailed as error:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from motcua.core.audit import audit_record
 from motcua.core.exceptions import Conflict, InvalidState, NotFound, ValidationFailed
 from motcua.core.permissions import permission_require
+from motcua.notifications.services import link_absolute
 from motcua.payments.errors import GatewayUnavailable
 from motcua.payments.gateways import (
     REPORTED_EXPIRED,
@@ -97,10 +98,6 @@ def _gateway(name: str) -> PaymentGateway:
 def initiator_transaction_id_new(at: dt.datetime) -> str:
     """``MC`` + local ``yyMMdd`` + 12 unambiguous characters (20 in all), unique by constraint."""
     return f"MC{timezone.localtime(at):%y%m%d}{random_code(12)}"
-
-
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
 
 
 def _payer_scope(actor: Any, request: PaymentRequest, pay_token: str) -> str:
@@ -250,8 +247,8 @@ def payment_start(
     try:
         started = plugin.start(
             bill=_bill(request, txn, language),
-            return_url=_absolute(reverse("payments:return", args=[txn.pk])),
-            callback_url=_absolute(reverse("payments:callback", args=[gateway_name])),
+            return_url=link_absolute(reverse("payments:return", args=[txn.pk])),
+            callback_url=link_absolute(reverse("payments:callback", args=[gateway_name])),
         )
     except GatewayError as error:
         logger.warning("payment gateway refused to start %s: %s", txn.initiator_transaction_id, error)
