@@ -28,7 +28,7 @@ from motcua.agencies.models import Role
 from motcua.agencies.selectors import organisation_find, position_active_all
 from motcua.core.calendar import WorkingCalendar
 from motcua.dossiers.catalogue import procedure_content
-from motcua.dossiers.models import RUNNING_STATUSES, Channel, Dossier, DossierEvent, DossierStatus
+from motcua.dossiers.models import RUNNING_STATUSES, Dossier, DossierEvent, DossierStatus
 from motcua.dossiers.workflow import Action
 from motcua.notifications.events import OFFICIALS, PUBLIC, notification_event_register, webhook_event_register
 from motcua.notifications.services import Recipient, notify, webhook_emit
@@ -139,6 +139,8 @@ def _when(moment: dt.datetime | None) -> str:
 
 def dossier_context(dossier: Dossier, event: DossierEvent | None = None) -> dict[str, Any]:
     """What the messages may say: only JSON values, in the language of nobody (the templates translate)."""
+    from motcua.dossiers.services.fees import fees_paid_before_receipt
+
     return {
         "code": dossier.code,
         "procedure_name": dossier.procedure.name,
@@ -156,8 +158,7 @@ def dossier_context(dossier: Dossier, event: DossierEvent | None = None) -> dict
         # in the message of the submission only (the procedure is not read for every other message).
         "pay_before_receipt": event is not None
         and event.action == Action.SUBMIT
-        and dossier.channel == Channel.ONLINE
-        and procedure_content(dossier.procedure_version).online_level == "full",
+        and fees_paid_before_receipt(content=procedure_content(dossier.procedure_version), channel=dossier.channel),
         # The pay link of a bill just made, for an applicant without an account (never stored by dossiers).
         "pay_link": dossier.pay_link,
         "result_method": dossier.result_method,

@@ -34,7 +34,7 @@ from motcua.dossiers.billing import (
     payment_requests_of,
     request_of_dossier,
 )
-from motcua.dossiers.models import Dossier
+from motcua.dossiers.models import Channel, Dossier
 from motcua.payments import services as payments
 from motcua.payments.models import PaymentRequest, RequestStatus
 from motcua.payments.services import FeeLine, FeeQuote
@@ -168,6 +168,12 @@ def payment_requests_lock(dossier: Dossier) -> list[PaymentRequest]:
     return list(
         PaymentRequest.objects.select_for_update().filter(subject_id=dossier.pk, purpose__in=PURPOSES).order_by("pk")
     )
+
+
+def fees_paid_before_receipt(*, content: Any, channel: int) -> bool:
+    """Whether the desk receives a dossier only once its fees are paid: a full-process online service (level 4)
+    applied for online (ADR 0017). At the counter the clerk takes the money with the dossier."""
+    return content.online_level == "full" and channel == Channel.ONLINE
 
 
 def fees_unpaid(dossier: Dossier) -> bool:

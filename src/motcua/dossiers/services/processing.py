@@ -15,7 +15,7 @@ from motcua.agencies.models import Organisation
 from motcua.core.calendar import calendar_get
 from motcua.core.exceptions import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from motcua.dossiers.catalogue import procedure_content
-from motcua.dossiers.models import Channel, DelayNotice, Dossier, OpinionRequest, StepRecord, SupplementRequest
+from motcua.dossiers.models import DelayNotice, Dossier, OpinionRequest, StepRecord, SupplementRequest
 from motcua.dossiers.rules import acting_position
 from motcua.dossiers.services._base import (
     Errors,
@@ -38,6 +38,7 @@ from motcua.dossiers.services._base import (
 from motcua.dossiers.services.fees import (
     FEES_PURPOSE,
     OBLIGATION_PURPOSE,
+    fees_paid_before_receipt,
     fees_unpaid,
     obligation_lines,
     obligation_request_create,
@@ -72,7 +73,7 @@ def dossier_accept(*, actor: Any, dossier: Dossier, note: str = "", at: dt.datet
     at = moment(at)
     dossier, position, target = begin(actor=actor, dossier=dossier, action=Action.ACCEPT)
     content = procedure_content(dossier.procedure_version)
-    if content.online_level == "full" and dossier.channel == Channel.ONLINE and fees_unpaid(dossier):
+    if fees_paid_before_receipt(content=content, channel=dossier.channel) and fees_unpaid(dossier):
         # Full-process online service: the fees are paid before the dossier is received (ADR 0017).
         raise InvalidState(
             _(

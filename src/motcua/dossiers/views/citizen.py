@@ -36,6 +36,7 @@ from motcua.dossiers.catalogue import procedure_content, procedure_version_for_a
 from motcua.dossiers.documents import render_receipt
 from motcua.dossiers.documents_mapping import receipt_context
 from motcua.dossiers.models import (
+    Channel,
     Dossier,
     DossierDraft,
     DossierFile,
@@ -54,7 +55,12 @@ from motcua.dossiers.services.drafts import (
     draft_start,
     draft_submit,
 )
-from motcua.dossiers.services.fees import dossier_fee_quote, exemption_categories, has_per_copy_fees
+from motcua.dossiers.services.fees import (
+    dossier_fee_quote,
+    exemption_categories,
+    fees_paid_before_receipt,
+    has_per_copy_fees,
+)
 from motcua.dossiers.services.form_data import form_data_clean
 from motcua.dossiers.services.result_signing import result_verification
 from motcua.dossiers.timeliness import dossier_timeliness_compute
@@ -279,7 +285,7 @@ def _fees(content: ProcedureContent) -> dict[str, Any]:
         "fees": content.fees,
         "fees_fixed_total": fixed,
         "has_per_copy": any(f.basis == "per_copy" for f in content.fees),
-        "pay_before_receipt": content.online_level == "full",
+        "pay_before_receipt": fees_paid_before_receipt(content=content, channel=Channel.ONLINE),
     }
 
 
@@ -630,7 +636,8 @@ def submitted(request: HttpRequest, code: str) -> HttpResponse:
         "has_receipt": dossier.received_at is not None,
         "track_url": _track_url(request, dossier.code),
         "bills": _pay_forms(selectors.dossier_bills(user=request.user, dossier=dossier)),
-        "pay_before_receipt": content.online_level == "full" and dossier.status == DossierStatus.NEW,
+        "pay_before_receipt": fees_paid_before_receipt(content=content, channel=dossier.channel)
+        and dossier.status == DossierStatus.NEW,
     }
     return _no_store(render(request, "dossiers/citizen/submitted.html", context))
 
@@ -770,7 +777,8 @@ def _detail_context(request: HttpRequest, dossier: Dossier, **extra: Any) -> dic
         "timeliness_words": timeliness_words,
         "is_waiting_for_desk": dossier.status == DossierStatus.NEW,
         "bills": _pay_forms(selectors.dossier_bills(user=request.user, dossier=dossier)),
-        "pay_before_receipt": content.online_level == "full" and dossier.status == DossierStatus.NEW,
+        "pay_before_receipt": fees_paid_before_receipt(content=content, channel=dossier.channel)
+        and dossier.status == DossierStatus.NEW,
     }
     if dossier.status == DossierStatus.RETURNED:
         context["rating"] = selectors.dossier_rating_of(dossier=dossier)

@@ -44,7 +44,6 @@ from motcua.dossiers.billing import FEES_PURPOSE, OBLIGATION_PURPOSE, open_reque
 from motcua.dossiers.catalogue import procedure_content
 from motcua.dossiers.models import (
     RUNNING_STATUSES,
-    Channel,
     DelayNotice,
     Dossier,
     DossierFile,
@@ -53,6 +52,7 @@ from motcua.dossiers.models import (
     SupplementRequest,
 )
 from motcua.dossiers.rules import DOSSIER_ROLES, acting_position
+from motcua.dossiers.services.fees import fees_paid_before_receipt
 from motcua.dossiers.services.result_signing import (
     approver_signs,
     organisation_seals_results,
@@ -585,7 +585,7 @@ def _process_page(
     context = {
         "bills": bills,
         "is_clerk": is_clerk,
-        "pay_before_receipt": content.online_level == "full" and dossier.channel == Channel.ONLINE,
+        "pay_before_receipt": fees_paid_before_receipt(content=content, channel=dossier.channel),
         "dossier": dossier,
         "content": content,
         "version": dossier.procedure_version,
