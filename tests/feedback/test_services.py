@@ -21,6 +21,7 @@ from motcua.core.models import AuditEvent
 from motcua.dossiers.lookup_secret import secret_matches
 from motcua.feedback import services
 from motcua.feedback.models import Feedback, FeedbackAttachment, FeedbackEvent, FeedbackStatus
+from motcua.feedback.selectors import feedback_actions_available
 from tests.dossiers.conftest import submit as dossier_submit
 from tests.dossiers.factories import judicial_record_content, version_create
 from tests.factories import UserFactory, tax_code
@@ -449,6 +450,7 @@ def test_the_leader_sends_an_answer_back_and_the_handler_answers_again(directory
 
 def test_no_publication_without_the_submitters_consent(directory, receiver, handler, leader):
     feedback = approved(receiver, handler, leader, publication_consent=False)
+    assert "publish" not in feedback_actions_available(user=leader, feedback=feedback)  # pages and API alike
     with pytest.raises(InvalidState) as refused:
         services.feedback_publish(actor=leader, feedback=feedback)
     assert refused.value.code == "feedback_publication_not_consented"

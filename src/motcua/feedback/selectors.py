@@ -34,7 +34,7 @@ from motcua.feedback.models import (
 from motcua.feedback.ratelimit import rate_limit_hit
 from motcua.feedback.rules import HANDLER_ROLES, is_feedback_official, may_act, visible_agencies_condition
 from motcua.feedback.services.votes import voter_key_of
-from motcua.feedback.workflow import actions_from
+from motcua.feedback.workflow import Action, actions_from
 
 S = FeedbackStatus
 QUEUE_VIEWS = (
@@ -109,8 +109,13 @@ def feedback_attachment_get(*, feedback: Feedback, attachment_id: str | uuid.UUI
 
 
 def feedback_actions_available(*, user: Any, feedback: Feedback) -> list[str]:
-    """The actions the state machine allows now and the user may take (for buttons; services check again)."""
-    return [action for action in actions_from(feedback.status) if may_act(user, feedback, action)[0]]
+    """The actions the state machine allows now and the user may take (for buttons; services check again).
+    Publishing needs the submitter's consent (else the answer is closed without publication)."""
+    return [
+        action
+        for action in actions_from(feedback.status)
+        if may_act(user, feedback, action)[0] and (action != Action.PUBLISH or feedback.publication_consent)
+    ]
 
 
 def feedback_assignable_officials(*, feedback: Feedback) -> list[User]:

@@ -223,8 +223,6 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _available_actions(user: Any, feedback: Feedback) -> list[str]:
     actions = set(selectors.feedback_actions_available(user=user, feedback=feedback))
-    if not feedback.publication_consent:
-        actions.discard(Action.PUBLISH)
     return [action for action in ACTION_ORDER if action in actions]
 
 
