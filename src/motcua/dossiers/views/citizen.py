@@ -76,6 +76,7 @@ from motcua.dossiers.views.forms_citizen import (
     TrackRatingForm,
     WithdrawForm,
 )
+from motcua.dossiers.views.forms_officials import form_errors_apply
 from motcua.dossiers.workflow import Action
 from motcua.procedures.content import ProcedureContent
 
@@ -284,7 +285,7 @@ def _fees(content: ProcedureContent) -> dict[str, Any]:
     return {
         "fees": content.fees,
         "fees_fixed_total": fixed,
-        "has_per_copy": any(f.basis == "per_copy" for f in content.fees),
+        "has_per_copy": has_per_copy_fees(content),
         "pay_before_receipt": fees_paid_before_receipt(content=content, channel=Channel.ONLINE),
     }
 
@@ -527,9 +528,7 @@ def draft_fees(request: HttpRequest, draft_id: uuid.UUID) -> HttpResponse:
                     advance=not recompute,
                 )
             except ValidationFailed as error:
-                for key, texts in (error.details or {}).items():
-                    for text in texts if isinstance(texts, list) else [texts]:
-                        form.add_error(key if key in form.fields else None, str(text))
+                form_errors_apply(form, error)
             else:
                 if recompute:
                     return redirect(_step_url(draft, DraftStep.FEES))
